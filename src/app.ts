@@ -1,0 +1,163 @@
+// Assembles the HTTP surface: discovery, the authorization server, sign-in pages, and the guarded MCP endpoints.
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Config } from './config.js';
+import { accountRoutes } from './identity/account.js';
+import { Cookies } from './identity/cookies.js';
+import { CsrfProtection } from './identity/csrf.js';
+import { loginRoutes } from './identity/login.js';
+import { SessionManager } from './identity/sessions.js';
+import type { KeyStore } from './keys/key-store.js';
+import { deriveKey } from './keys/secrets.js';
+import type { Logger } from './log.js';
+import { createMcpEndpoint } from './mcp/endpoint.js';
+import type { Toolset } from './mcp/toolset.js';
+import { authorizeRoute } from './oauth/authorize.js';
+import { InvalidClientCredentials } from './oauth/client-auth.js';
+import { consentRoutes } from './oauth/consent.js';
+import { OAuthError } from './oauth/errors.js';
+import { authorizationServerMetadata } from './oauth/metadata.js';
+import { registerRoute } from './oauth/register.js';
+import { revokeRoute } from './oauth/revoke.js';
+import { tokenRoute } from './oauth/token.js';
+import { HomePage } from './pages/home.js';
+import { sendPage } from './pages/respond.js';
+import { STYLESHEET } from './pages/stylesheet.js';
+import { MCP_PATHS } from './protected-resources.js';
+import { AccessTokenVerifier } from './resource/access-token-verifier.js';
+import { guardMcpEndpoint } from './resource/guard.js';
+import { PRM_PATH, protectedResourceMetadata } from './resource/metadata.js';
+import type { RevocationList } from './resource/revocation-list.js';
+import type { Storage } from './storage/index.js';
+
+export interface AppDeps {
+  config: Config;
+  storage: Storage;
+  keys: KeyStore;
+  revocations: RevocationList;
+  toolsets: readonly Toolset[];
+  logger: Logger;
+}
+
+type Env = { Variables: { requestId: string } };
+
+const OAUTH_BODY_LIMIT = 64 * 1024;
+const MCP_BODY_LIMIT = 4 * 1024 * 1024;
+const DISCOVERY_CACHE = 'public, max-age=3600';
+
+export function createApp(deps: AppDeps) {
+  const { config, storage, keys, logger } = deps;
+  const issuer = config.baseUrl;
+  const app = new Hono<Env>();
+
+  app.use(requestLog(logger));
+  app.use(
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      crossOriginResourcePolicy: false,
+      strictTransportSecurity: issuer.startsWith('https://') ? 'max-age=31536000; includeSubDomains' : false,
+    }),
+  );
+  app.onError((error, c) => errorResponse(error, c, logger));
+  app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
+
+  // Discovery is public: any origin may read it, and it is never behind auth.
+  app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'], maxAge: 86400 }));
+  const browserApi = cors({
+    origin: config.corsOrigins,
+    allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+    allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'],
+    exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
+    maxAge: 86400,
+  });
+  const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
+  for (const path of ['/register', '/token', '/revoke', '/oauth/*']) app.use(path, browserApi, oauthBody);
+  for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
+
+  const asMetadata = authorizationServerMetadata(issuer);
+  const discovery = (document: object) => (c: Context) => {
+    c.header('Cache-Control', DISCOVERY_CACHE);
+    return c.json(document);
+  };
+  app.get('/.well-known/oauth-authorization-server', discovery(asMetadata));
+  app.get('/.well-known/openid-configuration', discovery(asMetadata));
+  app.get('/.well-known/jwks.json', discovery(keys.jwks));
+  app.get(PRM_PATH, discovery(protectedResourceMetadata(issuer + MCP_PATHS[0], issuer)));
+  for (const path of MCP_PATHS) app.get(PRM_PATH + path, discovery(protectedResourceMetadata(issuer + path, issuer)));
+
+  const requestKey = deriveKey(config.jwtSecret, 'authorization-request');
+  const cookies = new Cookies(issuer);
+  const sessions = new SessionManager(storage.sessions, cookies, config.ttl.session);
+  const csrf = new CsrfProtection(deriveKey(config.jwtSecret, 'csrf'), cookies, issuer);
+
+  const authorize = authorizeRoute({ clients: storage.clients, issuer, requestKey });
+  const token = tokenRoute({ storage, keys, issuer, ttl: config.ttl });
+  const register = registerRoute({ clients: storage.clients });
+  const revoke = revokeRoute({ storage, keys, issuer });
+  // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
+  for (const prefix of ['', '/oauth']) {
+    app.on(['GET', 'POST'], `${prefix}/authorize`, authorize);
+    app.post(`${prefix}/token`, token);
+    app.post(`${prefix}/register`, register);
+    app.post(`${prefix}/revoke`, revoke);
+  }
+
+  app.route('/', loginRoutes({ users: storage.users, sessions, csrf }));
+  app.route('/', accountRoutes({ storage, sessions, csrf }));
+  app.route('/', consentRoutes({ storage, sessions, csrf, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+
+  const mcp = createMcpEndpoint(deps.toolsets, logger);
+  const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);
+  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT };
+  for (const path of MCP_PATHS) {
+    app.use(path, browserApi);
+    app.all(path, guardMcpEndpoint(path, guardDeps, mcp.serve));
+  }
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const database = await storage.ping();
+    return c.json({ status: database ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable' }, database ? 200 : 503);
+  });
+  app.get('/assets/gatehouse.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+  app.get('/', (c) => sendPage(c, HomePage({ mcpUrl: issuer + MCP_PATHS[0] })));
+
+  return { app, close: () => mcp.close() };
+}
+
+/** Gives every request an id (echoed as X-Request-Id) and logs one line per request: route, status, latency. */
+function requestLog(logger: Logger) {
+  return async (c: Context<Env>, next: () => Promise<void>) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    logger.info(
+      { req_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      'request',
+    );
+  };
+}
+
+/** OAuth errors become their RFC answers; anything unexpected is a 500 that says nothing but its request id. */
+function errorResponse(error: Error, c: Context<Env>, logger: Logger): Response {
+  if (error instanceof OAuthError) {
+    if (error instanceof InvalidClientCredentials && error.challenge) c.header('WWW-Authenticate', error.challenge);
+    c.header('Cache-Control', 'no-store');
+    return c.json(error.toJSON(), error.status as 400);
+  }
+  if (error instanceof HTTPException) return error.getResponse();
+  const requestId = c.get('requestId');
+  logger.error({ err: error, req_id: requestId, path: c.req.path }, 'unhandled error');
+  return c.json({ error: 'server_error', error_description: `internal error; request id ${requestId}` }, 500);
+}

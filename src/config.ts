@@ -1,0 +1,175 @@
+// Environment → typed, validated Config. The only module that reads process.env.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+export type Environment = Record<string, string | undefined>;
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** Public origin, no trailing slash: the issuer and the base of every advertised URL. */
+  baseUrl: string;
+  databaseUrl: string;
+  redisUrl: string | undefined;
+  /** Master secret: encrypts signing keys at rest, signs cookies and pending authorization requests. */
+  jwtSecret: string;
+  /** Where generated files live (the SQLite file's folder, or ./data). */
+  dataDir: string;
+  admin: { username: string; password: string | undefined };
+  /** Lifetimes, in seconds. */
+  ttl: { accessToken: number; refreshToken: number; authCode: number; refreshGrace: number; session: number };
+  corsOrigins: string[];
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "3600", "3600s", "60m", "12h", "30d" → seconds. */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+  if (!match) throw new Error(`"${value}" is not a duration (use seconds, or a number with s, m, h or d)`);
+  const seconds = Number(match[1]) * UNITS[match[2] || 's']!;
+  if (seconds <= 0) throw new Error(`"${value}" must be longer than zero`);
+  return seconds;
+}
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const blankAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().optional(),
+  BASE_URL: z.string().optional(),
+  DATABASE_URL: z.string().default('sqlite:data/gatehouse.db'),
+  REDIS_URL: z.string().optional(),
+  JWT_SECRET: z.string().optional(),
+  ADMIN_USERNAME: z.string().min(1).max(64).default('admin'),
+  ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').max(256).optional(),
+  ACCESS_TOKEN_TTL: duration('3600'),
+  REFRESH_TOKEN_TTL: duration('30d'),
+  AUTH_CODE_TTL: duration('60'),
+  REFRESH_TOKEN_GRACE: duration('30'),
+  SESSION_TTL: duration('1d'),
+  CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Reads `.env` from the working folder (when present) under the process environment, which wins. */
+export function readEnvironment(cwd = process.cwd()): Environment {
+  const file = join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}
+
+export function loadConfig(env: Environment = readEnvironment()): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, blankAsUnset(value)]));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  const baseUrl = normalizeBaseUrl(e.BASE_URL ?? `http://localhost:${e.PORT}`, production);
+  const dataDir = dataDirFor(e.DATABASE_URL);
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    baseUrl,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    jwtSecret: resolveJwtSecret(e.JWT_SECRET, production, e.DATABASE_URL, dataDir),
+    dataDir,
+    admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
+    ttl: {
+      accessToken: e.ACCESS_TOKEN_TTL,
+      refreshToken: e.REFRESH_TOKEN_TTL,
+      authCode: e.AUTH_CODE_TTL,
+      refreshGrace: e.REFRESH_TOKEN_GRACE,
+      session: e.SESSION_TTL,
+    },
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function normalizeBaseUrl(value: string, production: boolean): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`BASE_URL "${value}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('BASE_URL must be http or https');
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    // The issuer doubles as the origin every endpoint hangs off; a path would move the well-known documents.
+    throw new ConfigError(`BASE_URL must be an origin such as https://mcp.example.com (got "${value}")`);
+  }
+  if (production && url.protocol !== 'https:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ConfigError('BASE_URL must be https in production: OAuth 2.1 and Claude.ai require TLS');
+  }
+  return url.origin;
+}
+
+function parseOrigins(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      try {
+        const origin = new URL(item).origin;
+        if (origin === 'null') throw new Error();
+        return origin;
+      } catch {
+        throw new ConfigError(`CORS_ORIGINS entry "${item}" is not an origin such as https://claude.ai`);
+      }
+    });
+}
+
+function dataDirFor(databaseUrl: string): string {
+  const match = /^sqlite:(.+)$/.exec(databaseUrl);
+  if (match && match[1] !== ':memory:') return dirname(resolve(match[1]!));
+  return resolve('data');
+}
+
+function resolveJwtSecret(value: string | undefined, production: boolean, databaseUrl: string, dataDir: string): string {
+  if (value !== undefined) {
+    if (value.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters (try: openssl rand -base64 48)');
+    return value;
+  }
+  if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (try: openssl rand -base64 48)');
+  // An in-memory database forgets everything on exit, so its secret need not outlive the process either.
+  if (databaseUrl === 'sqlite::memory:') return randomBytes(48).toString('base64url');
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  return secret;
+}

@@ -1,0 +1,38 @@
+// /account: the signed-in user's connected apps, each of which can be disconnected (its grant revoked).
+import { Hono } from 'hono';
+import type { Storage } from '../storage/index.js';
+import { AccountPage } from '../pages/account.js';
+import { sendPage } from '../pages/respond.js';
+import type { CsrfProtection } from './csrf.js';
+import { refusedForm } from './login.js';
+import type { SessionManager } from './sessions.js';
+
+export interface AccountDeps {
+  storage: Pick<Storage, 'grants'>;
+  sessions: SessionManager;
+  csrf: CsrfProtection;
+}
+
+export function accountRoutes(deps: AccountDeps) {
+  const app = new Hono();
+
+  app.get('/account', async (c) => {
+    const user = await deps.sessions.currentUser(c);
+    if (!user) return c.redirect('/login', 303);
+    const apps = await deps.storage.grants.listActiveForUser(user.id);
+    return sendPage(c, AccountPage({ username: user.username, csrf: deps.csrf.tokenFor(c), apps }));
+  });
+
+  app.post('/account/disconnect', async (c) => {
+    const form = await c.req.parseBody();
+    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
+    const user = await deps.sessions.currentUser(c);
+    if (!user) return c.redirect('/login', 303);
+    const grantId = typeof form.grant === 'string' ? form.grant : '';
+    const grant = await deps.storage.grants.find(grantId);
+    if (grant && grant.userId === user.id) await deps.storage.grants.revoke(grant.id, Date.now());
+    return c.redirect('/account', 303);
+  });
+
+  return app;
+}

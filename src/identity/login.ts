@@ -1,0 +1,61 @@
+// /login and /logout. A successful login continues the authorization request it interrupted, if any.
+import { Hono, type Context } from 'hono';
+import type { UsersRepository } from '../storage/users.js';
+import { ErrorPage } from '../pages/error.js';
+import { LoginPage } from '../pages/login.js';
+import { sendPage } from '../pages/respond.js';
+import type { CsrfProtection } from './csrf.js';
+import { verifyPassword } from './passwords.js';
+import type { SessionManager } from './sessions.js';
+
+export interface LoginDeps {
+  users: UsersRepository;
+  sessions: SessionManager;
+  csrf: CsrfProtection;
+}
+
+/** Where to go after signing in: back into the authorization flow, or to the account page. Never elsewhere. */
+export const afterLogin = (request: string | undefined) => (request ? `/consent?request=${encodeURIComponent(request)}` : '/account');
+
+const field = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+
+export function loginRoutes(deps: LoginDeps) {
+  const app = new Hono();
+
+  app.get('/login', async (c) => {
+    const request = c.req.query('request');
+    if (await deps.sessions.currentUser(c)) return c.redirect(afterLogin(request), 303);
+    return sendPage(c, LoginPage({ csrf: deps.csrf.tokenFor(c), request }));
+  });
+
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
+    const request = field(form, 'request');
+    const username = (field(form, 'username') ?? '').trim();
+    const password = field(form, 'password') ?? '';
+
+    const user = username ? await deps.users.findByUsername(username) : undefined;
+    const passwordOk = await verifyPassword(user?.passwordHash, password);
+    if (!user || !passwordOk || user.disabledAt !== null) {
+      const page = LoginPage({ csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
+      return sendPage(c, page, { status: 401 });
+    }
+    await deps.sessions.start(c, user.id);
+    return c.redirect(afterLogin(request), 303);
+  });
+
+  app.post('/logout', async (c) => {
+    const form = await c.req.parseBody();
+    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
+    await deps.sessions.end(c);
+    return c.redirect('/login', 303);
+  });
+
+  return app;
+}
+
+export function refusedForm(c: Context) {
+  const page = ErrorPage({ title: 'Form expired', message: 'This form could not be verified. Reload the page and try again.' });
+  return sendPage(c, page, { status: 403 });
+}

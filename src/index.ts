@@ -1,0 +1,68 @@
+// The library API: createGatehouse() builds a ready server from the environment and the toolsets you give it.
+import type { Hono } from 'hono';
+import { createApp } from './app.js';
+import { loadConfig, readEnvironment, type Config, type Environment } from './config.js';
+import { ensureFirstUser } from './identity/first-user.js';
+import { KeyStore } from './keys/key-store.js';
+import { createLogger, type Logger } from './log.js';
+import type { Toolset } from './mcp/toolset.js';
+import { RevocationList } from './resource/revocation-list.js';
+import { openStorage, type Storage } from './storage/index.js';
+import { demoToolset } from './tools/demo.js';
+
+export interface GatehouseOptions {
+  /** Settings as environment variables; defaults to the process environment and `.env`. */
+  env?: Environment;
+  /** Builds the toolsets to serve; defaults to the demo toolset (whoami and notes). */
+  toolsets?: (storage: Storage) => Toolset[];
+  logger?: Logger;
+}
+
+export interface Gatehouse {
+  config: Config;
+  app: Hono<any>;
+  /** Web-standard request handler, for any server that speaks fetch. */
+  fetch: (request: Request) => Response | Promise<Response>;
+  storage: Storage;
+  logger: Logger;
+  /** Set on the very first start when ADMIN_PASSWORD was not given: show it to the operator once. */
+  generatedAdminPassword: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function createGatehouse(options: GatehouseOptions = {}): Promise<Gatehouse> {
+  const config = loadConfig(options.env ?? readEnvironment());
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const storage = await openStorage(config.databaseUrl);
+  try {
+    const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret);
+    const generatedAdminPassword = await ensureFirstUser(storage.users, config.admin);
+    const revocations = await RevocationList.start(storage.grants, {
+      retentionMs: (config.ttl.accessToken + 60) * 1000,
+      pollMs: 2000,
+    });
+    const toolsets = options.toolsets?.(storage) ?? [demoToolset(storage.notes)];
+    const { app, close } = createApp({ config, storage, keys, revocations, toolsets, logger });
+    return {
+      config,
+      app,
+      fetch: (request) => app.fetch(request),
+      storage,
+      logger,
+      generatedAdminPassword,
+      async close() {
+        revocations.stop();
+        await close();
+        await storage.close();
+      },
+    };
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+}
+
+export { loadConfig, type Config, type Environment } from './config.js';
+export type { Toolset, ToolContext } from './mcp/toolset.js';
+export { demoToolset } from './tools/demo.js';
+export type { Storage } from './storage/index.js';

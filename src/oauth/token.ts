@@ -1,0 +1,120 @@
+// POST /token (RFC 6749 §3.2): the authorization_code grant with PKCE, and the refresh_token grant with rotation.
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { randomToken, sha256 } from '../crypto.js';
+import type { KeyStore } from '../keys/key-store.js';
+import { canonicalResource } from '../protected-resources.js';
+import type { Client, Grant, Storage } from '../storage/index.js';
+import { issueAccessToken } from './access-token.js';
+import { authenticateClient } from './client-auth.js';
+import { InvalidGrant, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
+import { readOAuthParams, required, type OAuthParams } from './params.js';
+import { verifierMatches } from './pkce.js';
+import { narrowScope, parseScope } from './scopes.js';
+
+export interface TokenDeps {
+  storage: Pick<Storage, 'clients' | 'codes' | 'grants' | 'users'>;
+  keys: KeyStore;
+  issuer: string;
+  ttl: { accessToken: number; refreshToken: number; refreshGrace: number };
+}
+
+interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+}
+
+export function tokenRoute(deps: TokenDeps) {
+  return async (c: Context) => {
+    const params = await readOAuthParams(c.req.raw);
+    const client = await authenticateClient(params, c.req.raw, deps.storage.clients);
+    c.header('Cache-Control', 'no-store');
+    c.header('Pragma', 'no-cache');
+    switch (params.grant_type) {
+      case 'authorization_code':
+        return c.json(await exchangeCode(params, client, deps));
+      case 'refresh_token':
+        return c.json(await rotateRefresh(params, client, deps));
+      default:
+        throw new UnsupportedGrantType(`grant_type ${params.grant_type ?? '(missing)'} is not supported`);
+    }
+  };
+}
+
+async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps): Promise<TokenResponse> {
+  const codeHash = sha256(required(params, 'code'));
+  const verifier = required(params, 'code_verifier');
+  const redirectUri = required(params, 'redirect_uri');
+  const { codes, grants } = deps.storage;
+
+  const code = await codes.find(codeHash);
+  if (!code || code.clientId !== client.clientId) throw new InvalidGrant('the authorization code is not valid');
+  const now = Date.now();
+  if (!(await codes.consume(codeHash, now))) {
+    // RFC 6749 §4.1.2: a code used twice was probably stolen; what the first use issued is revoked.
+    const replayed = await codes.find(codeHash);
+    if (replayed?.grantId) await grants.revoke(replayed.grantId, now);
+    throw new InvalidGrant('the authorization code was already used');
+  }
+  if (now > code.expiresAt) throw new InvalidGrant('the authorization code has expired');
+  if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri differs from the one in the authorization request');
+  if (!verifierMatches(verifier, code.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
+  checkResource(params.resource, code.resource);
+  const user = await deps.storage.users.findById(code.userId);
+  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user of this authorization code is no longer active');
+
+  const grant = { id: randomUUID(), userId: user.id, clientId: client.clientId, scope: code.scope, resource: code.resource, createdAt: now };
+  const refreshToken = client.metadata.grant_types.includes('refresh_token') ? randomToken() : undefined;
+  const refresh = refreshToken ? { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 } : undefined;
+  await grants.createFromCode(codeHash, grant, refresh);
+  return respond(deps, { ...grant, revokedAt: null }, user.username, parseScope(code.scope), refreshToken);
+}
+
+async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDeps): Promise<TokenResponse> {
+  const presented = sha256(required(params, 'refresh_token'));
+  if (!client.metadata.grant_types.includes('refresh_token')) throw new UnauthorizedClient('this client did not register the refresh_token grant');
+  const { grants } = deps.storage;
+
+  const found = await grants.findRefreshToken(presented);
+  if (!found || found.grant.clientId !== client.clientId || found.grant.revokedAt !== null) throw new InvalidGrant('the refresh token is not valid');
+  const { token, grant } = found;
+  const now = Date.now();
+  if (now > token.expiresAt) throw new InvalidGrant('the refresh token has expired');
+  if (token.rotatedAt !== null && now > token.rotatedAt + deps.ttl.refreshGrace * 1000) {
+    // RFC 9700 §4.14.2: an old refresh token used again means two parties hold it; end the whole grant.
+    await grants.revoke(grant.id, now);
+    throw new InvalidGrant('the refresh token was already used; the grant has been revoked');
+  }
+  const scope = narrowScope(params.scope, grant.scope);
+  checkResource(params.resource, grant.resource);
+  const user = await deps.storage.users.findById(grant.userId);
+  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user of this grant is no longer active');
+
+  // Inside the grace window a retried refresh (Claude may retry from another node) gets a fresh pair too.
+  const refreshToken = randomToken();
+  await grants.rotateRefreshToken(presented, grant.id, { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 }, now);
+  return respond(deps, grant, user.username, scope, refreshToken);
+}
+
+/** RFC 8707 §2.2: a resource named at the token endpoint must be the one the grant is for. */
+function checkResource(requested: string | undefined, bound: string): void {
+  if (requested !== undefined && canonicalResource(requested) !== bound) throw new InvalidTarget('resource differs from the one this grant is for');
+}
+
+async function respond(deps: TokenDeps, grant: Grant, username: string, scope: string[], refreshToken: string | undefined): Promise<TokenResponse> {
+  const accessToken = await issueAccessToken(
+    deps.keys,
+    { issuer: deps.issuer, userId: grant.userId, username, clientId: grant.clientId, scope, resource: grant.resource, grantId: grant.id },
+    deps.ttl.accessToken,
+  );
+  return {
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: deps.ttl.accessToken,
+    scope: scope.join(' '),
+    ...(refreshToken && { refresh_token: refreshToken }),
+  };
+}

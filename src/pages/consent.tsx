@@ -1,0 +1,47 @@
+import { Layout } from './layout.js';
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  'mcp:tools': 'Use this server’s tools on your behalf, which can read and change your data',
+  'mcp:resources': 'Read your resources, such as your notes',
+  'mcp:prompts': 'Use this server’s prompt templates',
+};
+
+export function ConsentPage(props: {
+  csrf: string;
+  request: string;
+  username: string;
+  clientName: string | undefined;
+  redirectHost: string;
+  scopes: string[];
+}) {
+  const name = props.clientName ?? 'An unnamed app';
+  return (
+    <Layout title="Allow access?">
+      <h1>Allow {name} to access your account?</h1>
+      <p class="muted">
+        Signed in as <b>{props.username}</b>. After you decide, you will be sent to <span class="host">{props.redirectHost}</span>.
+      </p>
+      <p>{name} asks to:</p>
+      <ul class="scopes">
+        {props.scopes.map((scope) => (
+          <li>
+            {SCOPE_DESCRIPTIONS[scope] ?? scope} <code class="muted">({scope})</code>
+          </li>
+        ))}
+      </ul>
+      <p class="muted">Only allow apps you trust. You can disconnect it at any time from your account page.</p>
+      <form method="post" action="/consent">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <input type="hidden" name="request" value={props.request} />
+        <div class="actions">
+          <button type="submit" name="decision" value="deny">
+            Deny
+          </button>
+          <button class="primary" type="submit" name="decision" value="approve">
+            Allow
+          </button>
+        </div>
+      </form>
+    </Layout>
+  );
+}

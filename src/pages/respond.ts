@@ -1,0 +1,24 @@
+// Sends a page: HTML that is never cached, never framed and, by its Content-Security-Policy, runs no script.
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+
+/**
+ * `formTarget` widens form-action for the consent page: browsers apply form-action to the redirect that follows a
+ * form post, and that redirect goes to the client.
+ */
+export function sendPage(c: Context, page: JSX.Element, options: { status?: ContentfulStatusCode; formTarget?: string } = {}) {
+  const formAction = ["'self'", options.formTarget].filter(Boolean).join(' ');
+  c.header(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+  );
+  c.header('Cache-Control', 'no-store');
+  return c.html(page, options.status ?? 200);
+}
+
+/** The CSP source that lets a form's redirect reach `uri`: its origin, or its scheme for private-use schemes. */
+export function formTargetFor(uri: string): string {
+  const url = new URL(uri);
+  return url.origin !== 'null' ? url.origin : url.protocol;
+}

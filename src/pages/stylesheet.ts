@@ -1,0 +1,28 @@
+// The pages' only stylesheet, served from /assets/gatehouse.css so the CSP can forbid inline styles.
+export const STYLESHEET = `
+:root { color-scheme: light dark; --fg: #1c1b19; --muted: #6b665e; --bg: #f6f4ef; --card: #fff; --line: #e3dfd6;
+  --accent: #b4532a; --accent-fg: #fff; --danger: #a3231b; font-family: ui-sans-serif, system-ui, -apple-system, "Segoe UI", sans-serif; }
+@media (prefers-color-scheme: dark) { :root { --fg: #eceae4; --muted: #a7a198; --bg: #191816; --card: #23211e; --line: #3a3732; --accent: #e07a4f; } }
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg); line-height: 1.5; }
+main { width: min(440px, calc(100vw - 32px)); margin: 32px 0; background: var(--card); border: 1px solid var(--line); border-radius: 14px; padding: 28px; }
+main.wide { width: min(720px, calc(100vw - 32px)); }
+.brand { display: flex; align-items: center; gap: 8px; color: var(--muted); font-size: 14px; margin-bottom: 18px; }
+.brand b { color: var(--fg); }
+h1 { font-size: 22px; margin: 0 0 8px; }
+p { margin: 0 0 14px; }
+.muted { color: var(--muted); font-size: 14px; }
+label { display: block; font-size: 14px; font-weight: 600; margin: 14px 0 6px; }
+input[type=text], input[type=password] { width: 100%; padding: 10px 12px; font: inherit; border: 1px solid var(--line); border-radius: 8px; background: var(--bg); color: var(--fg); }
+button { font: inherit; font-weight: 600; padding: 10px 16px; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
+button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-fg); }
+button.danger { color: var(--danger); }
+.actions { display: flex; gap: 10px; justify-content: flex-end; margin-top: 22px; }
+.error { background: color-mix(in srgb, var(--danger) 12%, transparent); color: var(--danger); padding: 10px 12px; border-radius: 8px; font-size: 14px; }
+ul.scopes { list-style: none; padding: 0; margin: 0 0 14px; }
+ul.scopes li { padding: 10px 12px; border: 1px solid var(--line); border-radius: 8px; margin-bottom: 8px; }
+ul.scopes code, code { font-size: 13px; }
+.host { font-weight: 600; word-break: break-all; }
+table { width: 100%; border-collapse: collapse; font-size: 14px; }
+th, td { text-align: left; padding: 8px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
+`;

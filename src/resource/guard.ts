@@ -1,0 +1,65 @@
+// The gate in front of each MCP endpoint: browser origin, bearer token, then the scope the JSON-RPC method needs.
+// Only a request that passes all three reaches the MCP handler, with the verified caller and the parsed body.
+import { readRequestBody, type AuthInfo } from '@modelcontextprotocol/server';
+import type { Context } from 'hono';
+import type { AccessTokenVerifier } from './access-token-verifier.js';
+import { InvalidAccessToken } from './access-token-verifier.js';
+import { insufficientScope, unauthorized } from './challenge.js';
+import { protectedResourceMetadataUrl } from './metadata.js';
+import { missingScope } from './scope-policy.js';
+
+export type McpServe = (request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }) => Promise<Response>;
+
+export interface GuardDeps {
+  verifier: AccessTokenVerifier;
+  baseUrl: string;
+  /** Browser origins allowed to call the endpoint; the server's own origin is always allowed. */
+  allowedOrigins: readonly string[];
+  maxBodyBytes: number;
+}
+
+const jsonRpcError = (status: number, code: number, message: string) =>
+  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+
+export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpServe) {
+  const resource = deps.baseUrl + mcpPath;
+  const metadataUrl = protectedResourceMetadataUrl(deps.baseUrl, mcpPath);
+  const origins = new Set([...deps.allowedOrigins, deps.baseUrl]);
+
+  return async (c: Context): Promise<Response> => {
+    const request = c.req.raw;
+    // MCP transport security: a browser page from a foreign origin must not drive this endpoint (DNS rebinding).
+    const origin = request.headers.get('origin');
+    if (origin !== null && !origins.has(origin)) return jsonRpcError(403, -32000, `origin ${origin} is not allowed`);
+
+    const token = bearerToken(request.headers.get('authorization'));
+    if (token === undefined) return unauthorized(metadataUrl);
+    let authInfo: AuthInfo;
+    try {
+      authInfo = await deps.verifier.verify(token, resource);
+    } catch (error) {
+      if (error instanceof InvalidAccessToken) return unauthorized(metadataUrl, error.message);
+      throw error;
+    }
+
+    if (request.method !== 'POST') return serve(request, { authInfo });
+    const body = await readRequestBody(request, deps.maxBodyBytes);
+    if (body.tooLarge) return jsonRpcError(413, -32600, 'request body too large');
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(body.text);
+    } catch {
+      return jsonRpcError(400, -32700, 'parse error: the body is not valid JSON');
+    }
+    const scope = missingScope(parsedBody, authInfo.scopes);
+    if (scope) return insufficientScope(metadataUrl, scope);
+    return serve(request, { authInfo, parsedBody });
+  };
+}
+
+/** The token of an `Authorization: Bearer …` header; undefined when there is none (RFC 6750 §2.1). */
+function bearerToken(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  return match ? match[1] : '';
+}

@@ -1,0 +1,67 @@
+import type { Db } from './database.js';
+
+export interface AuthorizationCode {
+  codeHash: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  scope: string;
+  resource: string;
+  expiresAt: number;
+  createdAt: number;
+  usedAt: number | null;
+  grantId: string | null;
+}
+
+export class CodesRepository {
+  constructor(private readonly db: Db) {}
+
+  async create(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
+    await this.db
+      .insertInto('authorization_codes')
+      .values({
+        code_hash: code.codeHash,
+        client_id: code.clientId,
+        user_id: code.userId,
+        redirect_uri: code.redirectUri,
+        code_challenge: code.codeChallenge,
+        scope: code.scope,
+        resource: code.resource,
+        expires_at: code.expiresAt,
+        created_at: code.createdAt,
+        used_at: null,
+        grant_id: null,
+      })
+      .execute();
+  }
+
+  async find(codeHash: string): Promise<AuthorizationCode | undefined> {
+    const row = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      codeHash: row.code_hash,
+      clientId: row.client_id,
+      userId: row.user_id,
+      redirectUri: row.redirect_uri,
+      codeChallenge: row.code_challenge,
+      scope: row.scope,
+      resource: row.resource,
+      expiresAt: Number(row.expires_at),
+      createdAt: Number(row.created_at),
+      usedAt: row.used_at === null ? null : Number(row.used_at),
+      grantId: row.grant_id,
+    };
+  }
+
+  /** Marks the code used; true only for the one caller that got there first (single use, RFC 6749 §4.1.2). */
+  async consume(codeHash: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('authorization_codes')
+      .set({ used_at: now })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+}

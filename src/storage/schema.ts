@@ -1,0 +1,88 @@
+// Row shapes as Kysely sees them. Times are epoch milliseconds; JSON lives in text columns; "flags" are nullable
+// timestamps, so the same schema runs unchanged on SQLite and PostgreSQL.
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  created_at: number;
+  disabled_at: number | null;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  /** SHA-256 of the client secret; null for public clients. */
+  secret_hash: string | null;
+  /** The registered metadata (RFC 7591 §2), as JSON. */
+  metadata: string;
+  created_at: number;
+}
+
+export interface GrantsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  resource: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  scope: string;
+  resource: string;
+  expires_at: number;
+  created_at: number;
+  used_at: number | null;
+  /** The grant the exchange created, so a replayed code can revoke what it issued. */
+  grant_id: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  grant_id: string;
+  created_at: number;
+  expires_at: number;
+  /** When this token was exchanged for its successor; it stays usable for the grace window after. */
+  rotated_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** The private JWK, AES-256-GCM encrypted with a key derived from JWT_SECRET. */
+  private_jwk_encrypted: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface NotesTable {
+  id: string;
+  user_id: string;
+  title: string;
+  body: string;
+  created_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  clients: ClientsTable;
+  grants: GrantsTable;
+  authorization_codes: AuthorizationCodesTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  sessions: SessionsTable;
+  notes: NotesTable;
+}

@@ -1,0 +1,119 @@
+// The demo toolset: who am I, and a per-user notes store exposed as tools, as resources (note://{id}) and
+// through a prompt. Every handler acts for the caller in `context` and no one else.
+import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { Toolset } from '../mcp/toolset.js';
+import type { Note, NotesRepository } from '../storage/notes.js';
+
+const NoteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), created_at: z.string() });
+const toResult = (note: Note) => ({ id: note.id, title: note.title, body: note.body, created_at: new Date(note.createdAt).toISOString() });
+const noteUri = (id: string) => `note://${id}`;
+
+function structured<T extends Record<string, unknown>>(value: T, text = JSON.stringify(value, null, 2)) {
+  return { content: [{ type: 'text' as const, text }], structuredContent: value };
+}
+
+export function demoToolset(notes: NotesRepository): Toolset {
+  return (server, { user, clientId, scopes }) => {
+    registerTools(server, notes, user.id, () => ({ id: user.id, username: user.username, client_id: clientId, scopes }));
+    registerResources(server, notes, user.id);
+    registerPrompts(server, notes, user.id);
+  };
+}
+
+function registerTools(server: McpServer, notes: NotesRepository, userId: string, whoami: () => Record<string, unknown>) {
+  server.registerTool(
+    'whoami',
+    {
+      title: 'Who am I',
+      description: 'Tells which user this connection acts for, through which client, with which scopes.',
+      outputSchema: z.object({ id: z.string(), username: z.string(), client_id: z.string(), scopes: z.array(z.string()) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async () => structured(whoami()),
+  );
+
+  server.registerTool(
+    'notes_create',
+    {
+      title: 'Create a note',
+      description: 'Saves a note for the signed-in user.',
+      inputSchema: z.object({ title: z.string().min(1).max(200), body: z.string().max(20_000).default('') }),
+      outputSchema: NoteShape,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async ({ title, body }) => structured(toResult(await notes.create(userId, { title, body }))),
+  );
+
+  server.registerTool(
+    'notes_list',
+    {
+      title: 'List notes',
+      description: 'Lists the signed-in user’s notes, newest first.',
+      outputSchema: z.object({ notes: z.array(NoteShape) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async () => structured({ notes: (await notes.list(userId)).map(toResult) }),
+  );
+
+  server.registerTool(
+    'notes_search',
+    {
+      title: 'Search notes',
+      description: 'Finds the signed-in user’s notes whose title or body contains the text (case-insensitive).',
+      inputSchema: z.object({ query: z.string().min(1).max(200) }),
+      outputSchema: z.object({ notes: z.array(NoteShape) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ query }) => structured({ notes: (await notes.search(userId, query)).map(toResult) }),
+  );
+
+  server.registerTool(
+    'notes_delete',
+    {
+      title: 'Delete a note',
+      description: 'Deletes one of the signed-in user’s notes by id.',
+      inputSchema: z.object({ id: z.string().min(1).max(100) }),
+      outputSchema: z.object({ deleted: z.boolean() }),
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    async ({ id }) => {
+      const deleted = await notes.delete(userId, id);
+      return { ...structured({ deleted }, deleted ? `Deleted note ${id}.` : `No note ${id}.`), isError: !deleted };
+    },
+  );
+}
+
+function registerResources(server: McpServer, notes: NotesRepository, userId: string) {
+  server.registerResource(
+    'note',
+    new ResourceTemplate('note://{id}', {
+      list: async () => ({
+        resources: (await notes.list(userId)).map((note) => ({ uri: noteUri(note.id), name: note.title, mimeType: 'text/markdown' })),
+      }),
+    }),
+    { title: 'Note', description: 'One of your notes, as Markdown.', mimeType: 'text/markdown' },
+    async (uri, { id }) => {
+      const note = typeof id === 'string' ? await notes.get(userId, id) : undefined;
+      if (!note) throw new ResourceNotFoundError(uri.href);
+      return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: `# ${note.title}\n\n${note.body}` }] };
+    },
+  );
+}
+
+function registerPrompts(server: McpServer, notes: NotesRepository, userId: string) {
+  server.registerPrompt(
+    'summarize_notes',
+    {
+      title: 'Summarize my notes',
+      description: 'Asks the model to summarize your notes, optionally around a topic.',
+      argsSchema: z.object({ topic: z.string().max(200).optional() }),
+    },
+    async ({ topic }) => {
+      const found = topic ? await notes.search(userId, topic) : await notes.list(userId);
+      const listing = found.length ? found.map((note) => `## ${note.title}\n${note.body}`).join('\n\n') : '(no notes)';
+      const ask = topic ? `Summarize my notes about "${topic}".` : 'Summarize my notes.';
+      return { messages: [{ role: 'user' as const, content: { type: 'text' as const, text: `${ask}\n\n${listing}` } }] };
+    },
+  );
+}

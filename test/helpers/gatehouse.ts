@@ -1,0 +1,91 @@
+// Starts a real Gatehouse on 127.0.0.1 (random port, fresh SQLite file) with a configuration delta.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { createGatehouse, type Environment, type Gatehouse } from '../../src/index.js';
+
+export const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
+export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export const CLAUDE_REGISTRATION = {
+  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+  token_endpoint_auth_method: 'client_secret_post',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  client_name: 'Claude',
+};
+
+export interface TestGatehouse {
+  baseUrl: string;
+  mcpUrl: string;
+  gatehouse: Gatehouse;
+  dbFile: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  register(body?: object): Promise<Response>;
+  /** Stops the server and opens a new one on the same port, database and secret. */
+  restart(): Promise<TestGatehouse>;
+  close(): Promise<void>;
+}
+
+interface Reuse {
+  dir: string;
+  port: number;
+}
+
+export async function startGatehouse(delta: Environment = {}, reuse?: Reuse): Promise<TestGatehouse> {
+  const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const dbFile = join(dir, 'gatehouse.db');
+  let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  const server = createAdaptorServer({ fetch: (request) => handler(request) }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(reuse?.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env: Environment = {
+    NODE_ENV: 'test',
+    PORT: String(port),
+    BASE_URL: baseUrl,
+    DATABASE_URL: `sqlite:${dbFile}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'silent',
+    ...delta,
+  };
+  let gatehouse: Gatehouse;
+  try {
+    gatehouse = await createGatehouse({ env });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  handler = gatehouse.fetch;
+
+  const stop = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gatehouse.close();
+  };
+  return {
+    baseUrl,
+    mcpUrl: `${baseUrl}/mcp`,
+    gatehouse,
+    dbFile,
+    fetch: (path, init) => fetch(new URL(path, baseUrl), { redirect: 'manual', ...init }),
+    register: (body = CLAUDE_REGISTRATION) =>
+      fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    async restart() {
+      await stop();
+      return startGatehouse(delta, { dir, port });
+    },
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
