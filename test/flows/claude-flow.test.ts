@@ -1,19 +1,20 @@
 // Claude.ai's connection, step by step, with plain fetch: discovery → registration → sign-in and consent →
-// token → MCP, in the 2025 (initialize) era.
+// token → MCP, then the same token in the 2026-07-28 era.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signInAndDecide } from '../helpers/browser.js';
 import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { jsonRpcResult, mcpPost, pkce, tokenRequest } from '../helpers/oauth.js';
 
-describe('Claude.ai connects end to end (2025 initialize era)', () => {
+describe('Claude.ai connects end to end, by hand', () => {
   let gh: TestGatehouse;
+  let accessToken = '';
   before(async () => {
     gh = await startGatehouse();
   });
   after(() => gh.close());
 
-  it('walks discovery, registration, authorization, token and MCP calls', async () => {
+  it('walks discovery, registration, authorization, token and MCP calls (2025 initialize era)', async () => {
     // 1. Claude POSTs to the MCP URL without a token and reads the challenge.
     const challenge = await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 0, method: 'initialize', params: {} });
     assert.equal(challenge.status, 401);
@@ -94,5 +95,41 @@ describe('Claude.ai connects end to end (2025 initialize era)', () => {
     );
     assert.equal(call.result.structuredContent.username, 'admin');
     assert.equal(call.result.structuredContent.client_id, client.client_id);
+    accessToken = tokens.access_token;
+  });
+
+  it('serves the same token in the 2026-07-28 era: server/discover, tools/list, tools/call', async () => {
+    assert.ok(accessToken, 'the first test obtained a token');
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'hand-written', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const modern = (id: number, method: string, params: Record<string, unknown> = {}, name?: string) =>
+      mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope } }, accessToken, {
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': method,
+        ...(name && { 'mcp-name': name }),
+      });
+
+    const discover = await jsonRpcResult(await modern(1, 'server/discover'));
+    assert.deepEqual(discover.result.supportedVersions, ['2026-07-28']);
+    assert.equal(discover.result._meta['io.modelcontextprotocol/serverInfo'].name, 'gatehouse');
+
+    const list = await jsonRpcResult(await modern(2, 'tools/list'));
+    assert.ok(list.result.tools.some((tool: { name: string }) => tool.name === 'whoami'));
+
+    const call = await jsonRpcResult(await modern(3, 'tools/call', { name: 'whoami', arguments: {} }, 'whoami'));
+    assert.equal(call.result.structuredContent.username, 'admin');
+  });
+
+  it('tolerates what Claude sometimes leaves out: Accept with JSON only, no MCP-Protocol-Version, no session', async () => {
+    const response = await fetch(gh.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal((await jsonRpcResult(response)).result.structuredContent.username, 'admin');
   });
 });
