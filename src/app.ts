@@ -58,7 +58,8 @@ export function createApp(deps: AppDeps) {
   app.use(
     secureHeaders({
       xFrameOptions: 'DENY',
-      referrerPolicy: 'no-referrer',
+      // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own form posts.
+      referrerPolicy: 'same-origin',
       crossOriginResourcePolicy: false,
       strictTransportSecurity: issuer.startsWith('https://') ? 'max-age=31536000; includeSubDomains' : false,
     }),

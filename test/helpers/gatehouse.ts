@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { createGatehouse, type Environment, type Gatehouse } from '../../src/index.js';
@@ -81,6 +82,8 @@ export async function startGatehouse(delta: Environment = {}, reuse?: Reuse): Pr
       fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     async restart() {
       await stop();
+      // Let this process's HTTP client see the closed keep-alive sockets before it picks one for a POST.
+      await sleep(50);
       return startGatehouse(delta, { dir, port });
     },
     async close() {

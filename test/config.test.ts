@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
+
+const SECRET = 'x'.repeat(40);
+
+describe('config', () => {
+  it('parses durations in seconds, minutes, hours and days', () => {
+    for (const [input, seconds] of [['3600', 3600], ['45s', 45], ['15m', 900], ['12h', 43200], ['30d', 2592000]] as const) {
+      assert.equal(parseDuration(input), seconds, input);
+    }
+    for (const bad of ['', 'soon', '-5', '0', '1w', '1.5h']) assert.throws(() => parseDuration(bad), Error, bad);
+  });
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ DATABASE_URL: 'sqlite::memory:' });
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.baseUrl, 'http://localhost:3000');
+    assert.deepEqual(config.ttl, { accessToken: 3600, refreshToken: 2592000, authCode: 60, refreshGrace: 30, session: 86400 });
+    assert.deepEqual(config.corsOrigins, ['https://claude.ai', 'https://claude.com']);
+    assert.equal(config.admin.username, 'admin');
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('strips a trailing slash from BASE_URL: the issuer must match exactly', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://mcp.example.com/' }).baseUrl, 'https://mcp.example.com');
+  });
+
+  it('refuses a BASE_URL with a path, and plain http in production', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://example.com/gatehouse' }), ConfigError);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BASE_URL: 'http://mcp.example.com' }), /https in production/);
+    const prod = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BASE_URL: 'https://mcp.example.com', DATABASE_URL: 'sqlite::memory:' });
+    assert.equal(prod.host, '0.0.0.0');
+  });
+
+  it('requires a long JWT_SECRET in production', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', BASE_URL: 'https://a.example' }), /JWT_SECRET is required/);
+    assert.throws(() => loadConfig({ JWT_SECRET: 'short', DATABASE_URL: 'sqlite::memory:' }), /at least 32/);
+  });
+
+  it('generates JWT_SECRET once into the data folder when not set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+    try {
+      const env = { DATABASE_URL: `sqlite:${join(dir, 'db', 'gatehouse.db')}` };
+      const first = loadConfig(env).jwtSecret;
+      assert.equal(loadConfig(env).jwtSecret, first);
+      const file = join(dir, 'db', 'jwt-secret');
+      assert.equal(readFileSync(file, 'utf8').trim(), first);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports every invalid setting with its name', () => {
+    assert.throws(
+      () => loadConfig({ PORT: 'abc', ACCESS_TOKEN_TTL: 'soon', LOG_LEVEL: 'loud', DATABASE_URL: 'sqlite::memory:' }),
+      (error: Error) => /PORT/.test(error.message) && /ACCESS_TOKEN_TTL/.test(error.message) && /LOG_LEVEL/.test(error.message),
+    );
+    assert.throws(() => loadConfig({ CORS_ORIGINS: 'claude.ai', DATABASE_URL: 'sqlite::memory:' }), /CORS_ORIGINS/);
+  });
+
+  it('treats empty variables as unset', () => {
+    assert.equal(loadConfig({ PORT: '', BASE_URL: '', DATABASE_URL: 'sqlite::memory:' }).port, 3000);
+  });
+});

@@ -1,0 +1,87 @@
+// Pure policy, table-driven: PKCE, redirect URIs, scopes, resource indicators.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveResource } from '../../src/oauth/authorization-request.js';
+import { InvalidScope } from '../../src/oauth/errors.js';
+import { isS256Challenge, s256, verifierMatches } from '../../src/oauth/pkce.js';
+import { matchesRegisteredRedirect, redirectUriProblem } from '../../src/oauth/redirect-uri.js';
+import { narrowScope, resolveRequestedScopes } from '../../src/oauth/scopes.js';
+
+describe('PKCE', () => {
+  it('matches the RFC 7636 appendix B example', () => {
+    assert.equal(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    assert.ok(verifierMatches('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'));
+  });
+  it('refuses verifiers outside 43–128 unreserved characters and challenges that are not S256', () => {
+    const challenge = s256('a'.repeat(42));
+    assert.equal(verifierMatches('a'.repeat(42), challenge), false);
+    assert.equal(verifierMatches('a'.repeat(129), s256('a'.repeat(129))), false);
+    assert.equal(verifierMatches(`${'a'.repeat(43)} `, s256(`${'a'.repeat(43)} `)), false);
+    assert.equal(isS256Challenge('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'), true);
+    assert.equal(isS256Challenge('dBjftJeZ4CVP-mJ92K1L4KAEqLxe-VVDaeg8xv0R68k-plain-verifier'), false);
+  });
+});
+
+describe('redirect URIs', () => {
+  const accepted = [
+    'https://claude.ai/api/mcp/auth_callback',
+    'http://localhost:6274/oauth/callback',
+    'http://127.0.0.1/callback',
+    'http://[::1]:9000/cb',
+    'cursor://anysphere.cursor-mcp/oauth/callback',
+    'com.example.app:/oauth2redirect',
+  ];
+  const refused = ['http://example.com/cb', 'https://a.example/cb#x', 'javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'not a uri', 'https://user:pw@a.example/cb', 'wss://a.example/cb'];
+  for (const uri of accepted) it(`accepts ${uri}`, () => assert.equal(redirectUriProblem(uri), undefined));
+  for (const uri of refused) it(`refuses ${uri}`, () => assert.equal(typeof redirectUriProblem(uri), 'string'));
+
+  const cases: [string, string[], boolean][] = [
+    ['https://claude.ai/api/mcp/auth_callback', ['https://claude.ai/api/mcp/auth_callback'], true],
+    ['https://claude.ai/api/mcp/auth_callback/', ['https://claude.ai/api/mcp/auth_callback'], false],
+    ['https://CLAUDE.ai/api/mcp/auth_callback', ['https://claude.ai/api/mcp/auth_callback'], false],
+    ['http://127.0.0.1:4567/callback', ['http://127.0.0.1/callback'], true],
+    ['http://localhost:33418/', ['http://localhost:1/'], true],
+    ['http://127.0.0.1:4567/other', ['http://127.0.0.1/callback'], false],
+    ['http://localhost:4567/callback', ['http://127.0.0.1/callback'], false],
+    ['https://claude.ai:444/api/mcp/auth_callback', ['https://claude.ai/api/mcp/auth_callback'], false],
+  ];
+  for (const [requested, registered, expected] of cases) {
+    it(`${expected ? 'matches' : 'does not match'} ${requested} against ${registered[0]}`, () => {
+      assert.equal(matchesRegisteredRedirect(requested, registered), expected);
+    });
+  }
+});
+
+describe('scopes', () => {
+  it('grants every MCP scope when none is asked for, and drops unknown ones', () => {
+    assert.deepEqual(resolveRequestedScopes(undefined, undefined), ['mcp:tools', 'mcp:resources', 'mcp:prompts']);
+    assert.deepEqual(resolveRequestedScopes('openid mcp:tools offline_access', undefined), ['mcp:tools']);
+    assert.deepEqual(resolveRequestedScopes('mcp:tools mcp:prompts', 'mcp:tools'), ['mcp:tools']);
+    assert.throws(() => resolveRequestedScopes('openid profile', undefined), InvalidScope);
+    assert.throws(() => resolveRequestedScopes('mcp:prompts', 'mcp:tools'), InvalidScope);
+  });
+  it('narrows on refresh and never widens', () => {
+    assert.deepEqual(narrowScope(undefined, 'mcp:tools mcp:prompts'), ['mcp:tools', 'mcp:prompts']);
+    assert.deepEqual(narrowScope('mcp:prompts', 'mcp:tools mcp:prompts'), ['mcp:prompts']);
+    assert.throws(() => narrowScope('mcp:resources', 'mcp:tools'), InvalidScope);
+    assert.throws(() => narrowScope('offline_access', 'mcp:tools'), InvalidScope);
+  });
+});
+
+describe('resource indicators', () => {
+  const base = 'https://mcp.example.com';
+  const cases: [string | undefined, string | undefined][] = [
+    [undefined, 'https://mcp.example.com/mcp'],
+    ['https://mcp.example.com/mcp', 'https://mcp.example.com/mcp'],
+    ['https://mcp.example.com/mcp/', 'https://mcp.example.com/mcp'],
+    ['https://MCP.example.com/mcp', 'https://mcp.example.com/mcp'],
+    ['https://mcp.example.com/mcp/streamable', 'https://mcp.example.com/mcp/streamable'],
+    ['https://mcp.example.com', undefined],
+    ['https://mcp.example.com/mcp#x', undefined],
+    ['https://other.example/mcp', undefined],
+    ['mcp', undefined],
+  ];
+  for (const [requested, expected] of cases) {
+    it(`resolves ${requested ?? '(none)'} to ${expected ?? 'a refusal'}`, () => assert.equal(resolveResource(requested, base), expected));
+  }
+});

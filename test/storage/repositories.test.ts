@@ -1,0 +1,78 @@
+// Repositories on a real SQLite file: migrations, single-use codes, grant revocation, note search.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+
+describe('storage', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-storage-'));
+  const url = `sqlite:${join(dir, 'gatehouse.db')}`;
+  let storage: Storage;
+  let userId: string;
+
+  before(async () => {
+    storage = await openStorage(url);
+    userId = (await storage.users.create({ username: 'alice', passwordHash: 'x' })).id;
+    await storage.clients.create({
+      clientId: 'c1',
+      secretHash: null,
+      createdAt: Date.now(),
+      metadata: { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], client_name: 'App' },
+    });
+  });
+  after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies migrations once: reopening the same file keeps the data', async () => {
+    const again = await openStorage(url);
+    assert.equal(await again.users.count(), 1);
+    await again.close();
+  });
+
+  it('refuses a duplicate username', async () => {
+    await assert.rejects(storage.users.create({ username: 'alice', passwordHash: 'y' }));
+    assert.equal(await storage.users.count(), 1);
+  });
+
+  it('lets exactly one caller consume a code, even when racing', async () => {
+    const now = Date.now();
+    await storage.codes.create({ codeHash: 'h1', clientId: 'c1', userId, redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp:tools', resource: 'r', createdAt: now, expiresAt: now + 60_000 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => storage.codes.consume('h1', Date.now())));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  it('revokes a grant once, drops its refresh tokens and tells listeners', async () => {
+    const now = Date.now();
+    await storage.codes.create({ codeHash: 'h2', clientId: 'c1', userId, redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp:tools', resource: 'r', createdAt: now, expiresAt: now + 60_000 });
+    await storage.grants.createFromCode('h2', { id: 'g1', userId, clientId: 'c1', scope: 'mcp:tools', resource: 'r', createdAt: now }, { tokenHash: 'rt1', expiresAt: now + 1000 });
+    assert.equal((await storage.codes.find('h2'))?.grantId, 'g1');
+    assert.equal((await storage.grants.findRefreshToken('rt1'))?.grant.id, 'g1');
+    assert.deepEqual((await storage.grants.listActiveForUser(userId)).map((g) => g.clientName), ['App']);
+
+    const heard: string[] = [];
+    storage.grants.onRevoke((id) => heard.push(id));
+    assert.equal(await storage.grants.revoke('g1', Date.now()), true);
+    assert.equal(await storage.grants.revoke('g1', Date.now()), false);
+    assert.deepEqual(heard, ['g1']);
+    assert.equal(await storage.grants.findRefreshToken('rt1'), undefined);
+    assert.deepEqual(await storage.grants.listActiveForUser(userId), []);
+    assert.deepEqual((await storage.grants.revokedSince(now)).map((g) => g.id), ['g1']);
+  });
+
+  it('searches notes case-insensitively, treating % and _ literally, and only the owner\'s', async () => {
+    const bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
+    await storage.notes.create(userId, { title: 'Budget', body: 'spend 50% on rent' });
+    await storage.notes.create(userId, { title: 'snake_case', body: 'naming' });
+    await storage.notes.create(userId, { title: 'Plain', body: 'five hundred' });
+    await storage.notes.create(bob, { title: 'budget too', body: '50% of it' });
+    const titles = async (query: string) => (await storage.notes.search(userId, query)).map((n) => n.title).sort();
+    assert.deepEqual(await titles('50%'), ['Budget']);
+    assert.deepEqual(await titles('e_c'), ['snake_case']);
+    assert.deepEqual(await titles('BUDGET'), ['Budget']);
+    assert.deepEqual(await titles('%'), ['Budget']);
+  });
+});
