@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
-import { createGatehouse, type Environment, type Gatehouse } from '../../src/index.js';
+import { createGatehouse, type Environment, type Gatehouse, type GatehouseOptions } from '../../src/index.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -31,12 +31,14 @@ export interface TestGatehouse {
   close(): Promise<void>;
 }
 
-interface Reuse {
-  dir: string;
-  port: number;
+export interface StartOptions {
+  toolsets?: GatehouseOptions['toolsets'];
+  /** Restart on an earlier run's folder and port. */
+  reuse?: { dir: string; port: number };
 }
 
-export async function startGatehouse(delta: Environment = {}, reuse?: Reuse): Promise<TestGatehouse> {
+export async function startGatehouse(delta: Environment = {}, options: StartOptions = {}): Promise<TestGatehouse> {
+  const { reuse } = options;
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const dbFile = join(dir, 'gatehouse.db');
   let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
@@ -60,7 +62,7 @@ export async function startGatehouse(delta: Environment = {}, reuse?: Reuse): Pr
   };
   let gatehouse: Gatehouse;
   try {
-    gatehouse = await createGatehouse({ env });
+    gatehouse = await createGatehouse({ env, ...(options.toolsets && { toolsets: options.toolsets }) });
   } catch (error) {
     server.close();
     throw error;
@@ -84,7 +86,7 @@ export async function startGatehouse(delta: Environment = {}, reuse?: Reuse): Pr
       await stop();
       // Let this process's HTTP client see the closed keep-alive sockets before it picks one for a POST.
       await sleep(50);
-      return startGatehouse(delta, { dir, port });
+      return startGatehouse(delta, { ...options, reuse: { dir, port } });
     },
     async close() {
       await stop();

@@ -1,0 +1,22 @@
+// A deployer's own server: the demo toolset plus a tool of its own. Run with: npx tsx examples/custom-toolset.ts
+import { serve } from '@hono/node-server';
+import { z } from 'zod';
+import { createGatehouse, demoToolset, type Toolset } from '../src/index.js';
+
+export const forecast: Toolset = (server, { user }) => {
+  server.registerTool(
+    'forecast',
+    {
+      description: 'Tomorrow’s forecast for a city',
+      inputSchema: z.object({ city: z.string().min(1).max(100) }),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ city }) => ({ content: [{ type: 'text', text: `Sunny in ${city}, ${user.username}.` }] }),
+  );
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const gatehouse = await createGatehouse({ toolsets: (storage) => [demoToolset(storage.notes), forecast] });
+  serve({ fetch: gatehouse.fetch, port: gatehouse.config.port, hostname: gatehouse.config.host });
+  gatehouse.logger.info({ mcp: `${gatehouse.config.baseUrl}/mcp` }, 'custom Gatehouse is listening');
+}
