@@ -61,6 +61,8 @@ export function createApp(deps: AppDeps) {
       // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own form posts.
       referrerPolicy: 'same-origin',
       crossOriginResourcePolicy: false,
+      // Clients open sign-in in popups and talk to them through window.opener; COOP would cut that link.
+      crossOriginOpenerPolicy: false,
       strictTransportSecurity: issuer.startsWith('https://') ? 'max-age=31536000; includeSubDomains' : false,
     }),
   );

@@ -45,6 +45,9 @@ export function loginRoutes(deps: LoginDeps) {
     return c.redirect(afterLogin(request), 303);
   });
 
+  // Signing out changes state, so it takes a form post; a typed-in /logout lands where the button is.
+  app.get('/logout', (c) => c.redirect('/account', 303));
+
   app.post('/logout', async (c) => {
     const form = await c.req.parseBody();
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);

@@ -1,9 +1,8 @@
 // Builds the McpServer for one request: stateless serving means every request gets a fresh instance, holding the
 // caller's identity and every configured toolset.
 import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
-import type { Caller } from '../resource/access-token-verifier.js';
 import { VERSION } from '../version.js';
-import type { ToolContext, Toolset } from './toolset.js';
+import type { Caller, ToolContext, Toolset } from './toolset.js';
 
 export function createServerFactory(toolsets: readonly Toolset[]): McpServerFactory {
   return ({ authInfo }) => {

@@ -1,6 +1,13 @@
 // The contract between Gatehouse and the tools a deployer defines.
 import type { McpServer } from '@modelcontextprotocol/server';
 
+/** The verified caller, as the resource server attaches it to `AuthInfo.extra.caller`. */
+export interface Caller {
+  userId: string;
+  username: string;
+  grantId: string;
+}
+
 /** Who is calling, as verified from the access token. */
 export interface ToolContext {
   user: { id: string; username: string };

@@ -4,17 +4,11 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
+import type { Caller } from '../mcp/toolset.js';
 import type { RevocationList } from './revocation-list.js';
 
 export class InvalidAccessToken extends Error {
   override readonly name = 'InvalidAccessToken';
-}
-
-/** What the MCP tools learn about the caller, carried in `AuthInfo.extra`. */
-export interface Caller {
-  userId: string;
-  username: string;
-  grantId: string;
 }
 
 const REQUIRED_CLAIMS = ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'grant_id'];

@@ -40,6 +40,16 @@ export function tokenRequest(gh: TestGatehouse, params: Record<string, string | 
   return fetch(`${gh.baseUrl}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
 }
 
+/** The authorization_code token request a client sends, authenticating with client_secret_post (or none). */
+export const codeExchange = (client: RegisteredClient, code: string, verifier: string) => ({
+  grant_type: 'authorization_code',
+  code,
+  code_verifier: verifier,
+  redirect_uri: client.redirect_uris[0],
+  client_id: client.client_id,
+  client_secret: client.client_secret,
+});
+
 export interface Tokens {
   access_token: string;
   refresh_token: string;
@@ -64,14 +74,7 @@ export async function obtainTokens(
   const redirect = await signInAndDecide(url, options);
   const code = redirect.searchParams.get('code');
   if (!code) throw new Error(`no code in ${redirect}`);
-  const response = await tokenRequest(gh, {
-    grant_type: 'authorization_code',
-    code,
-    code_verifier: verifier,
-    redirect_uri: client.redirect_uris[0],
-    client_id: client.client_id,
-    client_secret: client.client_secret,
-  });
+  const response = await tokenRequest(gh, codeExchange(client, code, verifier));
   if (response.status !== 200) throw new Error(`token exchange failed: ${response.status} ${await response.text()}`);
   return { tokens: (await response.json()) as Tokens, client };
 }

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { signInAndDecide } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { authorizationUrl, mcpPost, obtainTokens, pkce, registerClient, tokenRequest, type RegisteredClient } from '../helpers/oauth.js';
+import { authorizationUrl, codeExchange, mcpPost, obtainTokens, pkce, registerClient, tokenRequest, type RegisteredClient } from '../helpers/oauth.js';
 
 /** Runs authorization up to the code, without exchanging it. */
 async function authorizedCode(gh: TestGatehouse, client: RegisteredClient, extra: Record<string, string | undefined> = {}) {
@@ -14,15 +14,6 @@ async function authorizedCode(gh: TestGatehouse, client: RegisteredClient, extra
   const redirect = await signInAndDecide(authorizationUrl(gh, client, { code_challenge: challenge, code_challenge_method: 'S256', ...extra }));
   return { code: redirect.searchParams.get('code')!, verifier };
 }
-
-const codeParams = (client: RegisteredClient, code: string, verifier: string) => ({
-  grant_type: 'authorization_code',
-  code,
-  code_verifier: verifier,
-  redirect_uri: client.redirect_uris[0],
-  client_id: client.client_id,
-  client_secret: client.client_secret,
-});
 
 async function assertError(response: Response, status: number, error: string) {
   assert.equal(response.status, status);
@@ -46,7 +37,7 @@ describe('token endpoint: authorization_code', () => {
 
   it('issues an RFC 9068 access token bound to the resource, and an opaque refresh token', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    const response = await tokenRequest(gh, codeParams(client, code, verifier));
+    const response = await tokenRequest(gh, codeExchange(client, code, verifier));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
     const tokens = await response.json();
@@ -68,13 +59,13 @@ describe('token endpoint: authorization_code', () => {
 
   it('binds the code to the canonical /mcp resource when the request names none', async () => {
     const { code, verifier } = await authorizedCode(gh, client, { resource: undefined });
-    const tokens = await (await tokenRequest(gh, codeParams(client, code, verifier))).json();
+    const tokens = await (await tokenRequest(gh, codeExchange(client, code, verifier))).json();
     assert.equal(decodeJwt(tokens.access_token).aud, gh.mcpUrl);
   });
 
   it('accepts a JSON body and client_secret_basic', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    const { client_id: _id, client_secret: _secret, ...params } = codeParams(client, code, verifier);
+    const { client_id: _id, client_secret: _secret, ...params } = codeExchange(client, code, verifier);
     const basic = Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64');
     const response = await fetch(`${gh.baseUrl}/oauth/token`, {
       method: 'POST',
@@ -86,23 +77,23 @@ describe('token endpoint: authorization_code', () => {
 
   it('refuses a wrong PKCE verifier, and the code is spent', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    await assertError(await tokenRequest(gh, codeParams(client, code, pkce().verifier)), 400, 'invalid_grant');
-    await assertError(await tokenRequest(gh, codeParams(client, code, verifier)), 400, 'invalid_grant');
+    await assertError(await tokenRequest(gh, codeExchange(client, code, pkce().verifier)), 400, 'invalid_grant');
+    await assertError(await tokenRequest(gh, codeExchange(client, code, verifier)), 400, 'invalid_grant');
   });
 
   it('refuses a missing verifier or redirect URI, and a different redirect URI', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), code_verifier: undefined }), 400, 'invalid_request');
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), redirect_uri: undefined }), 400, 'invalid_request');
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), redirect_uri: 'https://claude.com/api/mcp/auth_callback' }), 400, 'invalid_grant');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), code_verifier: undefined }), 400, 'invalid_request');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), redirect_uri: undefined }), 400, 'invalid_request');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), redirect_uri: 'https://claude.com/api/mcp/auth_callback' }), 400, 'invalid_grant');
   });
 
   it('on a replayed code, refuses it and revokes the tokens the first exchange issued', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    const first = await (await tokenRequest(gh, codeParams(client, code, verifier))).json();
+    const first = await (await tokenRequest(gh, codeExchange(client, code, verifier))).json();
     assert.equal((await callWhoami(gh, first.access_token)).status, 200);
 
-    await assertError(await tokenRequest(gh, codeParams(client, code, verifier)), 400, 'invalid_grant');
+    await assertError(await tokenRequest(gh, codeExchange(client, code, verifier)), 400, 'invalid_grant');
     assert.equal((await callWhoami(gh, first.access_token)).status, 401);
     const refresh = await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
     await assertError(refresh, 400, 'invalid_grant');
@@ -111,33 +102,33 @@ describe('token endpoint: authorization_code', () => {
   it('refuses a code presented by another client without spending it', async () => {
     const other = await registerClient(gh);
     const { code, verifier } = await authorizedCode(gh, client);
-    await assertError(await tokenRequest(gh, { ...codeParams(other, code, verifier), redirect_uri: client.redirect_uris[0] }), 400, 'invalid_grant');
-    assert.equal((await tokenRequest(gh, codeParams(client, code, verifier))).status, 200);
+    await assertError(await tokenRequest(gh, { ...codeExchange(other, code, verifier), redirect_uri: client.redirect_uris[0] }), 400, 'invalid_grant');
+    assert.equal((await tokenRequest(gh, codeExchange(client, code, verifier))).status, 200);
   });
 
   it('refuses an expired code', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
     await sleep(1100);
-    await assertError(await tokenRequest(gh, codeParams(client, code, verifier)), 400, 'invalid_grant');
+    await assertError(await tokenRequest(gh, codeExchange(client, code, verifier)), 400, 'invalid_grant');
   });
 
   it('refuses a resource other than the one the code is bound to', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), resource: `${gh.baseUrl}/mcp/streamable` }), 400, 'invalid_target');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), resource: `${gh.baseUrl}/mcp/streamable` }), 400, 'invalid_target');
   });
 
   it('refuses a wrong or missing client secret with 401 invalid_client', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), client_secret: 'wrong' }), 401, 'invalid_client');
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), client_secret: undefined }), 401, 'invalid_client');
-    await assertError(await tokenRequest(gh, { ...codeParams(client, code, verifier), client_id: undefined, client_secret: undefined }), 401, 'invalid_client');
-    const basic = await tokenRequest(gh, { ...codeParams(client, code, verifier), client_id: undefined, client_secret: undefined }, {
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_secret: 'wrong' }), 401, 'invalid_client');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_secret: undefined }), 401, 'invalid_client');
+    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined }), 401, 'invalid_client');
+    const basic = await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined }, {
       authorization: `Basic ${Buffer.from(`${client.client_id}:wrong`).toString('base64')}`,
     });
     assert.match(basic.headers.get('www-authenticate')!, /^Basic /);
     await assertError(basic, 401, 'invalid_client');
     // The failed attempts did not spend the code.
-    assert.equal((await tokenRequest(gh, codeParams(client, code, verifier))).status, 200);
+    assert.equal((await tokenRequest(gh, codeExchange(client, code, verifier))).status, 200);
   });
 
   it('answers malformed requests with a standard 400, never a 500', async () => {
@@ -154,7 +145,7 @@ describe('token endpoint: authorization_code', () => {
     }
     const unknownGrant = await tokenRequest(gh, { grant_type: 'password', client_id: client.client_id, client_secret: client.client_secret });
     await assertError(unknownGrant, 400, 'unsupported_grant_type');
-    const garbageCode = await tokenRequest(gh, codeParams(client, 'x'.repeat(5000), pkce().verifier));
+    const garbageCode = await tokenRequest(gh, codeExchange(client, 'x'.repeat(5000), pkce().verifier));
     await assertError(garbageCode, 400, 'invalid_grant');
   });
 });
