@@ -4,6 +4,7 @@ import type { Storage } from '../storage/index.js';
 import { AccountPage } from '../pages/account.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
+import { readForm } from './forms.js';
 import { refusedForm } from './login.js';
 import type { SessionManager } from './sessions.js';
 
@@ -24,11 +25,11 @@ export function accountRoutes(deps: AccountDeps) {
   });
 
   app.post('/account/disconnect', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
     const user = await deps.sessions.currentUser(c);
     if (!user) return c.redirect('/login', 303);
-    const grantId = typeof form.grant === 'string' ? form.grant : '';
+    const grantId = form.grant ?? '';
     const grant = await deps.storage.grants.find(grantId);
     if (grant && grant.userId === user.id) await deps.storage.grants.revoke(grant.id, Date.now());
     return c.redirect('/account', 303);

@@ -5,6 +5,7 @@ import { ErrorPage } from '../pages/error.js';
 import { LoginPage } from '../pages/login.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
+import { readForm } from './forms.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionManager } from './sessions.js';
 
@@ -17,8 +18,6 @@ export interface LoginDeps {
 /** Where to go after signing in: back into the authorization flow, or to the account page. Never elsewhere. */
 export const afterLogin = (request: string | undefined) => (request ? `/consent?request=${encodeURIComponent(request)}` : '/account');
 
-const field = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
-
 export function loginRoutes(deps: LoginDeps) {
   const app = new Hono();
 
@@ -29,11 +28,11 @@ export function loginRoutes(deps: LoginDeps) {
   });
 
   app.post('/login', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
-    const request = field(form, 'request');
-    const username = (field(form, 'username') ?? '').trim();
-    const password = field(form, 'password') ?? '';
+    const request = form.request;
+    const username = (form.username ?? '').trim();
+    const password = form.password ?? '';
 
     const user = username ? await deps.users.findByUsername(username) : undefined;
     const passwordOk = await verifyPassword(user?.passwordHash, password);
@@ -49,7 +48,7 @@ export function loginRoutes(deps: LoginDeps) {
   app.get('/logout', (c) => c.redirect('/account', 303));
 
   app.post('/logout', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
     await deps.sessions.end(c);
     return c.redirect('/login', 303);

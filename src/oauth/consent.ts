@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { randomToken, sha256 } from '../crypto.js';
 import type { CsrfProtection } from '../identity/csrf.js';
+import { readForm } from '../identity/forms.js';
 import { refusedForm } from '../identity/login.js';
 import type { SessionManager } from '../identity/sessions.js';
 import { ConsentPage } from '../pages/consent.js';
@@ -47,9 +48,9 @@ export function consentRoutes(deps: ConsentDeps) {
   });
 
   app.post('/consent', async (c) => {
-    const form = await c.req.parseBody();
+    const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
-    const sealed = typeof form.request === 'string' ? form.request : undefined;
+    const sealed = form.request;
     const request = await openAuthorizationRequest(sealed, deps.requestKey, deps.issuer);
     if (!request || !sealed) return expired(c);
     const user = await deps.sessions.currentUser(c);
