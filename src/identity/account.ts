@@ -4,8 +4,7 @@ import type { Storage } from '../storage/index.js';
 import { AccountPage } from '../pages/account.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
-import { readForm } from './forms.js';
-import { refusedForm } from './login.js';
+import { readForm, refusedForm } from './forms.js';
 import type { SessionManager } from './sessions.js';
 
 export interface AccountDeps {

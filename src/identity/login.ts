@@ -1,11 +1,10 @@
 // /login and /logout. A successful login continues the authorization request it interrupted, if any.
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { UsersRepository } from '../storage/users.js';
-import { ErrorPage } from '../pages/error.js';
 import { LoginPage } from '../pages/login.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
-import { readForm } from './forms.js';
+import { readForm, refusedForm } from './forms.js';
 import { verifyPassword } from './passwords.js';
 import type { SessionManager } from './sessions.js';
 
@@ -55,9 +54,4 @@ export function loginRoutes(deps: LoginDeps) {
   });
 
   return app;
-}
-
-export function refusedForm(c: Context) {
-  const page = ErrorPage({ title: 'Form expired', message: 'This form could not be verified. Reload the page and try again.' });
-  return sendPage(c, page, { status: 403 });
 }

@@ -3,8 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { randomToken, sha256 } from '../crypto.js';
 import type { CsrfProtection } from '../identity/csrf.js';
-import { readForm } from '../identity/forms.js';
-import { refusedForm } from '../identity/login.js';
+import { readForm, refusedForm } from '../identity/forms.js';
 import type { SessionManager } from '../identity/sessions.js';
 import { ConsentPage } from '../pages/consent.js';
 import { ErrorPage } from '../pages/error.js';
@@ -27,15 +26,21 @@ const expired = (c: Context) =>
 export function consentRoutes(deps: ConsentDeps) {
   const app = new Hono();
 
-  app.get('/consent', async (c) => {
-    const sealed = c.req.query('request');
+  /** The sealed request with its signed-in user and client, or the page to show instead (sign-in, expiry). */
+  async function resume(c: Context, sealed: string | undefined) {
     const request = await openAuthorizationRequest(sealed, deps.requestKey, deps.issuer);
     if (!request || !sealed) return expired(c);
     const user = await deps.sessions.currentUser(c);
     if (!user) return c.redirect(`/login?request=${encodeURIComponent(sealed)}`, 303);
     const client = await deps.storage.clients.find(request.clientId);
     if (!client) return expired(c);
+    return { sealed, request, user, client };
+  }
 
+  app.get('/consent', async (c) => {
+    const pending = await resume(c, c.req.query('request'));
+    if (pending instanceof Response) return pending;
+    const { sealed, request, user, client } = pending;
     const page = ConsentPage({
       csrf: deps.csrf.tokenFor(c),
       request: sealed,
@@ -50,12 +55,9 @@ export function consentRoutes(deps: ConsentDeps) {
   app.post('/consent', async (c) => {
     const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
-    const sealed = form.request;
-    const request = await openAuthorizationRequest(sealed, deps.requestKey, deps.issuer);
-    if (!request || !sealed) return expired(c);
-    const user = await deps.sessions.currentUser(c);
-    if (!user) return c.redirect(`/login?request=${encodeURIComponent(sealed)}`, 303);
-    if (!(await deps.storage.clients.find(request.clientId))) return expired(c);
+    const pending = await resume(c, form.request);
+    if (pending instanceof Response) return pending;
+    const { request, user } = pending;
 
     const respond = { state: request.state, iss: deps.issuer };
     if (form.decision === 'deny') {
