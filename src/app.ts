@@ -114,7 +114,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', accountRoutes({ storage, sessions, csrf }));
   app.route('/', consentRoutes({ storage, sessions, csrf, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
 
-  const mcp = createMcpEndpoint(deps.toolsets, logger);
+  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger });
   const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);
   const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT };
   for (const path of MCP_PATHS) {

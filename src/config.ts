@@ -24,6 +24,8 @@ export interface Config {
   ttl: { accessToken: number; refreshToken: number; authCode: number; refreshGrace: number; session: number };
   corsOrigins: string[];
   logLevel: string;
+  /** Which built-in toolset to serve when the library caller gives none. */
+  toolset: 'demo' | 'conformance';
 }
 
 export class ConfigError extends Error {
@@ -73,6 +75,7 @@ const EnvSchema = z.object({
   SESSION_TTL: duration('1d'),
   CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TOOLSET: z.enum(['demo', 'conformance']).default('demo'),
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -115,6 +118,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     },
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
+    toolset: e.TOOLSET,
   };
 }
 

@@ -8,12 +8,12 @@ import { createLogger, type Logger } from './log.js';
 import type { Toolset } from './mcp/toolset.js';
 import { RevocationList } from './resource/revocation-list.js';
 import { openStorage, type Storage } from './storage/index.js';
-import { demoToolset } from './tools/demo.js';
+import { builtInToolsets } from './tools/registry.js';
 
 export interface GatehouseOptions {
   /** Settings as environment variables; defaults to the process environment and `.env`. */
   env?: Environment;
-  /** Builds the toolsets to serve; defaults to the demo toolset (whoami and notes). */
+  /** Builds the toolsets to serve; defaults to the one TOOLSET names (the demo: whoami and notes). */
   toolsets?: (storage: Storage) => Toolset[];
   logger?: Logger;
 }
@@ -41,7 +41,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       retentionMs: (config.ttl.accessToken + 60) * 1000,
       pollMs: 2000,
     });
-    const toolsets = options.toolsets?.(storage) ?? [demoToolset(storage.notes)];
+    const toolsets = options.toolsets?.(storage) ?? (await builtInToolsets(config.toolset, storage));
     const { app, close } = createApp({ config, storage, keys, revocations, toolsets, logger });
     return {
       config,

@@ -1,22 +1,40 @@
 // The MCP Streamable HTTP endpoint from the official SDK: 2026-07-28 requests on the modern path, 2025-era
 // (initialize) requests through the SDK's stateless fallback, from the same URL.
-import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler, createRequestStateCodec, type AuthInfo, type ServerContext, type ServerNotifier } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import type { Caller, Toolset } from './toolset.js';
 import { createServerFactory } from './server-factory.js';
-import type { Toolset } from './toolset.js';
 
 const ACCEPT_BOTH = 'application/json, text/event-stream';
 
-export function createMcpEndpoint(toolsets: readonly Toolset[], logger: Logger) {
-  const handler = createMcpHandler(createServerFactory(toolsets), {
-    legacy: 'stateless',
-    onerror: (error) => logger.debug({ err: error }, 'MCP request refused'),
+export interface McpEndpointDeps {
+  toolsets: readonly Toolset[];
+  /** Key for `requestState` HMACs; the same on every instance, so any of them can verify a retry. */
+  requestStateKey: Uint8Array;
+  logger: Logger;
+}
+
+export function createMcpEndpoint(deps: McpEndpointDeps) {
+  const requestState = createRequestStateCodec({
+    key: deps.requestStateKey,
+    // State that steers a tool must come back from the user, client and method it was minted for (SEP-2322).
+    bind: (ctx: ServerContext) => {
+      const caller = ctx.http?.authInfo?.extra?.caller as Caller | undefined;
+      return [ctx.mcpReq.method, ctx.http?.authInfo?.clientId ?? '', caller?.userId ?? ''].join('\0');
+    },
   });
+  let notify: ServerNotifier | undefined;
+  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify! }), {
+    legacy: 'stateless',
+    onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),
+  });
+  notify = handler.notify;
 
   return {
     serve(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response> {
       return handler.fetch(withTolerantAccept(request), options);
     },
+    notify: handler.notify,
     close: () => handler.close(),
   };
 }

@@ -1,10 +1,16 @@
 // Builds the McpServer for one request: stateless serving means every request gets a fresh instance, holding the
 // caller's identity and every configured toolset.
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerNotifier } from '@modelcontextprotocol/server';
 import { VERSION } from '../version.js';
 import type { Caller, ToolContext, Toolset } from './toolset.js';
 
-export function createServerFactory(toolsets: readonly Toolset[]): McpServerFactory {
+export interface ServerFactoryDeps {
+  toolsets: readonly Toolset[];
+  requestState: RequestStateCodec;
+  notify: () => ServerNotifier;
+}
+
+export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
   return ({ authInfo }) => {
     const caller = authInfo?.extra?.caller as Caller | undefined;
     if (!authInfo || !caller) throw new Error('an MCP server was requested without a verified caller');
@@ -12,9 +18,14 @@ export function createServerFactory(toolsets: readonly Toolset[]): McpServerFact
       user: { id: caller.userId, username: caller.username },
       clientId: authInfo.clientId,
       scopes: authInfo.scopes,
+      notify: deps.notify(),
+      sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
     };
-    const server = new McpServer({ name: 'gatehouse', title: 'Gatehouse', version: VERSION });
-    for (const toolset of toolsets) toolset(server, context);
+    const server = new McpServer(
+      { name: 'gatehouse', title: 'Gatehouse', version: VERSION },
+      { requestState: { verify: deps.requestState.verify } },
+    );
+    for (const toolset of deps.toolsets) toolset(server, context);
     return server;
   };
 }

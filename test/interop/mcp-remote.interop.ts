@@ -1,0 +1,79 @@
+// mcp-remote, the stdio ↔ remote OAuth proxy many desktop clients use: it registers itself, prints the
+// authorization URL, receives the code on its own loopback callback, then serves MCP over stdio.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { signInAndDecide } from '../helpers/browser.js';
+import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { freePort, waitForLine } from './process.js';
+import { ensureInteropInstalled, MCP_REMOTE, spawnNode22 } from './tools.js';
+
+describe('mcp-remote', () => {
+  let gh: TestGatehouse;
+  let configDir: string;
+  before(async () => {
+    ensureInteropInstalled();
+    gh = await startGatehouse();
+    configDir = mkdtempSync(join(tmpdir(), 'gatehouse-mcp-remote-'));
+  });
+  after(async () => {
+    await gh?.close();
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it('completes sign-in through its loopback callback, then lists and calls tools over stdio', { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const child = spawnNode22([MCP_REMOTE, gh.mcpUrl, String(port), '--allow-http'], { MCP_REMOTE_CONFIG_DIR: configDir, BROWSER: 'true' });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    try {
+      const line = await waitForLine(child.stderr!, /Please authorize this client by visiting:\s+(\S+)/, 60_000);
+      const callback = await signInAndDecide(line[1]!);
+      assert.equal(callback.port, String(port));
+      assert.equal(callback.pathname, '/oauth/callback');
+      await fetch(callback); // mcp-remote's own listener takes the code, as from a browser
+
+      const rpc = stdioClient(child);
+      const init = await rpc('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'interop-test', version: '1.0.0' } });
+      assert.equal(init.serverInfo.name, 'gatehouse');
+      rpc.notify('notifications/initialized');
+      const { tools } = await rpc('tools/list', {});
+      assert.ok(tools.some((tool: { name: string }) => tool.name === 'whoami'));
+      const call = await rpc('tools/call', { name: 'whoami', arguments: {} });
+      assert.equal(call.structuredContent.username, 'admin');
+    } finally {
+      clearTimeout(killer);
+      child.kill();
+    }
+  });
+});
+
+/** Newline-delimited JSON-RPC over a child's stdio, as a stdio MCP client speaks it. */
+function stdioClient(child: ReturnType<typeof spawnNode22>) {
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (value: any) => void; reject: (error: Error) => void }>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let message: { id?: number; result?: unknown; error?: { message: string } };
+    try {
+      message = JSON.parse(line);
+    } catch {
+      return;
+    }
+    const waiter = message.id === undefined ? undefined : pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id!);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  const call = (method: string, params: unknown) =>
+    new Promise<any>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    });
+  return Object.assign(call, {
+    notify: (method: string) => child.stdin!.write(JSON.stringify({ jsonrpc: '2.0', method }) + '\n'),
+  });
+}
