@@ -21,9 +21,13 @@ import { InvalidClientCredentials } from './oauth/client-auth.js';
 import { consentRoutes } from './oauth/consent.js';
 import { OAuthError } from './oauth/errors.js';
 import { authorizationServerMetadata } from './oauth/metadata.js';
-import { registerRoute } from './oauth/register.js';
+import { ClientAssertions } from './oauth/client-assertion.js';
+import type { ClientRegistry } from './oauth/client-registry.js';
+import { registrationRoutes } from './oauth/register.js';
 import { revokeRoute } from './oauth/revoke.js';
 import { tokenRoute } from './oauth/token.js';
+import { clientIp } from './http/client-ip.js';
+import { rateLimit } from './http/rate-limit.js';
 import { HomePage } from './pages/home.js';
 import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
@@ -37,6 +41,8 @@ import type { Storage } from './storage/index.js';
 export interface AppDeps {
   config: Config;
   storage: Storage;
+  /** Finds clients in storage, and behind metadata-document URLs. */
+  clients: ClientRegistry;
   keys: KeyStore;
   revocations: RevocationList;
   toolsets: readonly Toolset[];
@@ -79,10 +85,10 @@ export function createApp(deps: AppDeps) {
     maxAge: 86400,
   });
   const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
-  for (const path of ['/register', '/token', '/revoke', '/oauth/*']) app.use(path, browserApi, oauthBody);
+  for (const path of ['/register', '/register/*', '/token', '/revoke', '/oauth/*']) app.use(path, browserApi, oauthBody);
   for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
 
-  const asMetadata = authorizationServerMetadata(issuer);
+  const asMetadata = authorizationServerMetadata(issuer, { registration: config.registration.mode !== 'closed' });
   const discovery = (document: object) => (c: Context) => {
     c.header('Cache-Control', DISCOVERY_CACHE);
     return c.json(document);
@@ -98,21 +104,33 @@ export function createApp(deps: AppDeps) {
   const sessions = new SessionManager(storage.sessions, cookies, config.ttl.session);
   const csrf = new CsrfProtection(deriveKey(config.jwtSecret, 'csrf'), cookies, issuer);
 
-  const authorize = authorizeRoute({ clients: storage.clients, issuer, requestKey });
-  const token = tokenRoute({ storage, keys, issuer, ttl: config.ttl });
-  const register = registerRoute({ clients: storage.clients });
-  const revoke = revokeRoute({ storage, keys, issuer });
+  const { clients } = deps;
+  const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal });
+  const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
+  const authorize = authorizeRoute({ clients, issuer, requestKey });
+  const token = tokenRoute({ storage, clients, assertions, keys, issuer, ttl: config.ttl });
+  const revoke = revokeRoute({ storage, clients, assertions, keys, issuer });
+  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, source: sourceIp });
+  // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
+  const registrationLimit = rateLimit(
+    [
+      { key: (c) => sourceIp(c), points: config.registration.perIpPerMinute, durationSeconds: 60 },
+      { key: () => 'all', points: config.registration.globalPerMinute, durationSeconds: 60 },
+    ],
+    'too many client registrations',
+  );
   // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
   for (const prefix of ['', '/oauth']) {
     app.on(['GET', 'POST'], `${prefix}/authorize`, authorize);
     app.post(`${prefix}/token`, token);
-    app.post(`${prefix}/register`, register);
     app.post(`${prefix}/revoke`, revoke);
+    app.post(`${prefix}/register`, registrationLimit);
+    app.route(`${prefix}/register`, registration);
   }
 
   app.route('/', loginRoutes({ users: storage.users, sessions, csrf }));
   app.route('/', accountRoutes({ storage, sessions, csrf }));
-  app.route('/', consentRoutes({ storage, sessions, csrf, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+  app.route('/', consentRoutes({ storage, clients, sessions, csrf, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
 
   const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger });
   const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);

@@ -26,6 +26,20 @@ export interface Config {
   logLevel: string;
   /** Which built-in toolset to serve when the library caller gives none. */
   toolset: 'demo' | 'conformance';
+  registration: {
+    mode: 'open' | 'allowlist' | 'closed';
+    /** Redirect URIs `allowlist` accepts: exact URIs, prefixes ending in `*`, or `loopback`. */
+    allowedRedirects: string[];
+    /** Registrations per minute from one address, and from everyone together. */
+    perIpPerMinute: number;
+    globalPerMinute: number;
+  };
+  /** How many proxies in front of Gatehouse append to X-Forwarded-For (0: use the socket address). */
+  trustProxy: number;
+  /** A JSON file of pre-registered clients and pinned metadata documents. */
+  clientsFile: string | undefined;
+  /** Development and tests only: fetch client metadata documents over http and from private addresses. */
+  cimdAllowLocal: boolean;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +90,25 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TOOLSET: z.enum(['demo', 'conformance']).default('demo'),
+  REGISTRATION: z.enum(['open', 'allowlist', 'closed']).default('open'),
+  REGISTRATION_ALLOWED_REDIRECTS: z
+    .string()
+    .default('https://claude.ai/api/mcp/auth_callback,https://claude.com/api/mcp/auth_callback,https://chatgpt.com/connector_platform_oauth_redirect,loopback'),
+  REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
+  REGISTRATION_RATE_LIMIT_GLOBAL: z.coerce.number().int().min(1).default(2000),
+  TRUST_PROXY: z
+    .string()
+    .default('0')
+    .transform((value, ctx) => {
+      if (value === 'true') return 1;
+      if (value === 'false') return 0;
+      const hops = Number(value);
+      if (Number.isInteger(hops) && hops >= 0 && hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'use the number of proxies in front of Gatehouse (0 to 10), or true for one' });
+      return z.NEVER;
+    }),
+  CLIENTS_FILE: z.string().optional(),
+  CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -119,7 +152,22 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     toolset: e.TOOLSET,
+    registration: {
+      mode: e.REGISTRATION,
+      allowedRedirects: e.REGISTRATION_ALLOWED_REDIRECTS.split(',').map((item) => item.trim()).filter(Boolean),
+      perIpPerMinute: e.REGISTRATION_RATE_LIMIT,
+      globalPerMinute: e.REGISTRATION_RATE_LIMIT_GLOBAL,
+    },
+    trustProxy: e.TRUST_PROXY,
+    clientsFile: e.CLIENTS_FILE,
+    cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),
   };
+}
+
+function cimdAllowLocal(allow: boolean, production: boolean): boolean {
+  // Fetching http:// and private addresses would hand attackers a server-side request forgery.
+  if (allow && production) throw new ConfigError('CIMD_ALLOW_LOCAL is for development and tests; it is refused when NODE_ENV=production');
+  return allow;
 }
 
 function normalizeBaseUrl(value: string, production: boolean): string {

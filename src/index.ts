@@ -9,6 +9,11 @@ import type { Toolset } from './mcp/toolset.js';
 import { RevocationList } from './resource/revocation-list.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { builtInToolsets } from './tools/registry.js';
+import { startHousekeeping } from './housekeeping.js';
+import { ClientRegistry } from './oauth/client-registry.js';
+import { MetadataDocuments } from './oauth/metadata-documents.js';
+import { PINNED_METADATA_DOCUMENTS } from './oauth/pinned-documents.js';
+import { readClientsFile, storePreregisteredClient } from './oauth/preregistered-clients.js';
 
 export interface GatehouseOptions {
   /** Settings as environment variables; defaults to the process environment and `.env`. */
@@ -42,7 +47,17 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       pollMs: 2000,
     });
     const toolsets = options.toolsets?.(storage) ?? (await builtInToolsets(config.toolset, storage));
-    const { app, close } = createApp({ config, storage, keys, revocations, toolsets, logger });
+    const clientsFile = config.clientsFile ? readClientsFile(config.clientsFile) : { clients: [], metadataDocuments: [] };
+    for (const client of clientsFile.clients) await storePreregisteredClient(storage.clients, client);
+    const documents = new MetadataDocuments({
+      clients: storage.clients,
+      pinned: [...PINNED_METADATA_DOCUMENTS, ...clientsFile.metadataDocuments],
+      allowLocal: config.cimdAllowLocal,
+    });
+    await documents.storePinned();
+    const clients = new ClientRegistry(storage.clients, documents);
+    const housekeeping = startHousekeeping(storage, logger);
+    const { app, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger });
     return {
       config,
       app,
@@ -51,6 +66,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       logger,
       generatedAdminPassword,
       async close() {
+        housekeeping.stop();
         revocations.stop();
         await close();
         await storage.close();

@@ -42,4 +42,5 @@ export async function startServer(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-await startServer();
+// Run when executed directly (npm start); the CLI imports startServer instead.
+if (import.meta.url === `file://${process.argv[1]}`) await startServer();

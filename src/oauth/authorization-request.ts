@@ -3,7 +3,8 @@
 // remember it.
 import { jwtVerify, SignJWT } from 'jose';
 import { canonicalResource, mcpResourceUrls } from '../protected-resources.js';
-import type { Client, ClientsRepository } from '../storage/index.js';
+import type { Client } from '../storage/index.js';
+import type { ClientLookup } from './client-registry.js';
 import { InvalidClient, InvalidRequest, InvalidTarget, type OAuthError, UnsupportedResponseType } from './errors.js';
 import type { OAuthParams } from './params.js';
 import { isS256Challenge } from './pkce.js';
@@ -34,7 +35,7 @@ export class AuthorizationRefused extends Error {
 }
 
 export interface AuthorizationRequestDeps {
-  clients: ClientsRepository;
+  clients: ClientLookup;
   baseUrl: string;
 }
 

@@ -3,18 +3,18 @@
 import type { Context } from 'hono';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
-import type { ClientsRepository } from '../storage/index.js';
 import {
   AuthorizationRefused,
   redirectWith,
   sealAuthorizationRequest,
   validateAuthorizationRequest,
 } from './authorization-request.js';
+import type { ClientLookup } from './client-registry.js';
 import { OAuthError } from './errors.js';
 import { paramsFromSearch, readOAuthParams } from './params.js';
 
 export interface AuthorizeDeps {
-  clients: ClientsRepository;
+  clients: ClientLookup;
   issuer: string;
   requestKey: Uint8Array;
 }

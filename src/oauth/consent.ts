@@ -8,11 +8,14 @@ import type { SessionManager } from '../identity/sessions.js';
 import { ConsentPage } from '../pages/consent.js';
 import { ErrorPage } from '../pages/error.js';
 import { formTargetFor, sendPage } from '../pages/respond.js';
-import type { Storage } from '../storage/index.js';
+import type { Client, Storage } from '../storage/index.js';
 import { openAuthorizationRequest, redirectWith } from './authorization-request.js';
+import type { ClientLookup } from './client-registry.js';
+import { isLoopbackHost } from './redirect-uri.js';
 
 export interface ConsentDeps {
-  storage: Pick<Storage, 'clients' | 'codes'>;
+  storage: Pick<Storage, 'codes'>;
+  clients: ClientLookup;
   sessions: SessionManager;
   csrf: CsrfProtection;
   issuer: string;
@@ -23,6 +26,21 @@ export interface ConsentDeps {
 const expired = (c: Context) =>
   sendPage(c, ErrorPage({ title: 'This request has expired', message: 'The connection request is no longer valid.' }), { status: 400 });
 
+/**
+ * A logo is shown only for a client identified by its metadata document, and only from that document's own origin:
+ * anyone can register a name and a logo, but only the owner of claude.ai can publish at claude.ai.
+ */
+function trustedLogo(client: Client): string | undefined {
+  const logo = client.metadata.logo_uri;
+  if (client.kind !== 'metadata_document' || !logo) return undefined;
+  return new URL(logo).origin === new URL(client.clientId).origin ? logo : undefined;
+}
+
+function isLoopbackRedirect(uri: string): boolean {
+  const url = new URL(uri);
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
 export function consentRoutes(deps: ConsentDeps) {
   const app = new Hono();
 
@@ -32,7 +50,7 @@ export function consentRoutes(deps: ConsentDeps) {
     if (!request || !sealed) return expired(c);
     const user = await deps.sessions.currentUser(c);
     if (!user) return c.redirect(`/login?request=${encodeURIComponent(sealed)}`, 303);
-    const client = await deps.storage.clients.find(request.clientId);
+    const client = await deps.clients.find(request.clientId).catch(() => undefined);
     if (!client) return expired(c);
     return { sealed, request, user, client };
   }
@@ -41,15 +59,19 @@ export function consentRoutes(deps: ConsentDeps) {
     const pending = await resume(c, c.req.query('request'));
     if (pending instanceof Response) return pending;
     const { sealed, request, user, client } = pending;
+    const logoUri = trustedLogo(client);
     const page = ConsentPage({
       csrf: deps.csrf.tokenFor(c),
       request: sealed,
       username: user.username,
       clientName: client.metadata.client_name,
+      publisherHost: client.kind === 'metadata_document' ? new URL(client.clientId).host : undefined,
+      logoUri,
       redirectHost: new URL(request.redirectUri).host || request.redirectUri,
+      loopbackOnly: client.metadata.redirect_uris.every(isLoopbackRedirect),
       scopes: request.scope,
     });
-    return sendPage(c, page, { formTarget: formTargetFor(request.redirectUri) });
+    return sendPage(c, page, { formTarget: formTargetFor(request.redirectUri), imageOrigin: logoUri && new URL(logoUri).origin });
   });
 
   app.post('/consent', async (c) => {

@@ -1,70 +1,116 @@
-// RFC 7591 dynamic client registration at /register.
-import type { Context } from 'hono';
-import { z } from 'zod';
-import { randomToken, sha256 } from '../crypto.js';
-import type { ClientMetadata, ClientsRepository } from '../storage/index.js';
-import { InvalidClientMetadata, InvalidRedirectUri } from './errors.js';
-import { TOKEN_ENDPOINT_AUTH_METHODS } from './metadata.js';
-import { redirectUriProblem } from './redirect-uri.js';
-import { parseScope, SUPPORTED_SCOPES } from './scopes.js';
+// RFC 7591 dynamic client registration at /register, and RFC 7592 management of the registered client at
+// /register/{client_id} (read, update, delete) with the registration access token issued alongside it.
+import { Hono, type Context } from 'hono';
+import { randomToken, safeEqual, sha256 } from '../crypto.js';
+import type { Client, ClientMetadata, ClientsRepository } from '../storage/index.js';
+import { parseClientMetadata, REGISTRATION_RULES } from './client-metadata.js';
+import { InvalidClientMetadata, OAuthError } from './errors.js';
+import { enforceRegistrationPolicy, type RegistrationPolicy } from './registration-policy.js';
 
 export interface RegisterDeps {
   clients: ClientsRepository;
+  issuer: string;
+  policy: RegistrationPolicy;
+  /** Where a registration came from, to recognise a repeated one. */
+  source: (c: Context) => string;
 }
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const webUri = z
-  .string()
-  .max(2000)
-  .refine((value) => {
-    try {
-      return ['https:', 'http:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+/** RFC 6750 error for the registration access token. */
+class InvalidRegistrationToken extends OAuthError {
+  readonly code = 'invalid_token';
+  readonly status = 401;
+}
 
-const RegistrationRequest = z.object({
-  redirect_uris: z.array(z.string().max(2000)).min(1, 'at least one redirect URI is required').max(20),
-  token_endpoint_auth_method: z.enum(TOKEN_ENDPOINT_AUTH_METHODS).default('client_secret_basic'),
-  // Many clients omit grant_types yet expect refresh tokens, so the default includes them (RFC 7591 lets the
-  // server choose what it registers; the answer says what it chose).
-  grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
-  response_types: z.array(z.literal('code')).min(1).default(['code']),
-  client_name: text(200).optional(),
-  client_uri: webUri.optional(),
-  logo_uri: webUri.optional(),
-  tos_uri: webUri.optional(),
-  policy_uri: webUri.optional(),
-  scope: z.string().max(1000).optional(),
-  contacts: z.array(text(320)).max(10).optional(),
-  software_id: text(200).optional(),
-  software_version: text(100).optional(),
-  application_type: z.enum(['web', 'native']).optional(),
-});
+const REPEAT_WINDOW_MS = 60_000;
+const MANAGEMENT_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
-export function registerRoute(deps: RegisterDeps) {
-  return async (c: Context) => {
-    const metadata = parseRegistration(await readJsonObject(c.req.raw));
-    const clientId = randomToken(16);
-    const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : randomToken(32);
-    const createdAt = Date.now();
-    await deps.clients.create({ clientId, secretHash: secret ? sha256(secret) : null, metadata, createdAt });
+export function registrationRoutes(deps: RegisterDeps) {
+  const app = new Hono();
+  const recent = new RecentRegistrations();
+  const clientUri = (clientId: string) => `${deps.issuer}/register/${encodeURIComponent(clientId)}`;
+  const describe = (client: Client) => ({
+    client_id: client.clientId,
+    client_id_issued_at: Math.floor(client.createdAt / 1000),
+    ...(client.secretHash && { client_secret_expires_at: 0 }),
+    registration_client_uri: clientUri(client.clientId),
+    ...client.metadata,
+  });
 
+  app.post('/', async (c) => {
+    const metadata = parseClientMetadata(await readJson(c.req.raw), REGISTRATION_RULES);
+    enforceRegistrationPolicy(metadata, deps.policy);
     c.header('Cache-Control', 'no-store');
-    return c.json(
-      {
-        client_id: clientId,
-        ...(secret && { client_secret: secret, client_secret_expires_at: 0 }),
-        client_id_issued_at: Math.floor(createdAt / 1000),
-        ...metadata,
-      },
-      201,
-    );
-  };
+    // Claude registers anew on every fresh connection; the same body from the same place within a minute gets the
+    // client it just received instead of another one.
+    const repeatKey = sha256(`${deps.source(c)}\n${JSON.stringify(metadata)}`);
+    const repeated = recent.get(repeatKey);
+    if (repeated && (await deps.clients.find(repeated.client_id))) return c.json(repeated, 201);
+
+    const secret = metadata.token_endpoint_auth_method.startsWith('client_secret') ? randomToken(32) : undefined;
+    const registrationToken = randomToken(32);
+    const client: Client = {
+      clientId: randomToken(16),
+      kind: 'dynamic',
+      secretHash: secret ? sha256(secret) : null,
+      metadata,
+      createdAt: Date.now(),
+      registrationTokenHash: sha256(registrationToken),
+    };
+    await deps.clients.create(client);
+    const body = { ...describe(client), ...(secret && { client_secret: secret }), registration_access_token: registrationToken };
+    recent.set(repeatKey, body);
+    return c.json(body, 201);
+  });
+
+  app.get('/:clientId', async (c) => {
+    const client = await authorizeManagement(c, deps.clients);
+    c.header('Cache-Control', 'no-store');
+    return c.json(describe(client));
+  });
+
+  app.put('/:clientId', async (c) => {
+    const client = await authorizeManagement(c, deps.clients);
+    const body = await readJson(c.req.raw);
+    const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (request.client_id !== client.clientId) throw new InvalidClientMetadata('client_id must be present and match the client being updated');
+    const forbidden = MANAGEMENT_FIELDS.filter((field) => field in request);
+    if (forbidden.length > 0) throw new InvalidClientMetadata(`${forbidden.join(', ')} cannot be sent in an update (RFC 7592 §2.2)`);
+    if (request.client_secret !== undefined && !(client.secretHash && typeof request.client_secret === 'string' && safeEqual(sha256(request.client_secret), client.secretHash))) {
+      throw new InvalidClientMetadata('client_secret does not match the one issued');
+    }
+    const { client_id: _id, client_secret: _secret, ...fields } = request;
+    const metadata: ClientMetadata = parseClientMetadata(fields, REGISTRATION_RULES);
+    if (metadata.token_endpoint_auth_method !== client.metadata.token_endpoint_auth_method) {
+      throw new InvalidClientMetadata('token_endpoint_auth_method cannot change; register a new client instead');
+    }
+    enforceRegistrationPolicy(metadata, deps.policy.mode === 'closed' ? { ...deps.policy, mode: 'open' } : deps.policy);
+    await deps.clients.updateMetadata(client.clientId, metadata, Date.now());
+    c.header('Cache-Control', 'no-store');
+    return c.json(describe({ ...client, metadata }));
+  });
+
+  app.delete('/:clientId', async (c) => {
+    const client = await authorizeManagement(c, deps.clients);
+    await deps.clients.delete(client.clientId);
+    return c.body(null, 204);
+  });
+
+  return app;
 }
 
-async function readJsonObject(request: Request): Promise<unknown> {
+/** The dynamically registered client the request's registration access token belongs to (RFC 7592 §2). */
+async function authorizeManagement(c: Context, clients: ClientsRepository): Promise<Client> {
+  const token = /^Bearer +(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const client = await clients.find(c.req.param('clientId') ?? '');
+  // Unknown client and wrong token answer alike, so the endpoint reveals nothing about which clients exist.
+  if (!token || !client?.registrationTokenHash || !safeEqual(sha256(token), client.registrationTokenHash)) {
+    c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    throw new InvalidRegistrationToken('the registration access token is missing or not valid for this client');
+  }
+  return client;
+}
+
+async function readJson(request: Request): Promise<unknown> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new InvalidClientMetadata('the registration request must be application/json');
   try {
@@ -74,30 +120,19 @@ async function readJsonObject(request: Request): Promise<unknown> {
   }
 }
 
-/** Validates RFC 7591 §2 metadata; redirect URI problems get their own error code (§3.2.2). */
-export function parseRegistration(body: unknown): ClientMetadata {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InvalidClientMetadata('the registration request must be a JSON object');
-  const parsed = RegistrationRequest.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.join('.') || 'request';
-    const message = `${field}: ${issue.message}`;
-    throw issue.path[0] === 'redirect_uris' ? new InvalidRedirectUri(message) : new InvalidClientMetadata(message);
-  }
-  const metadata = parsed.data;
-  for (const uri of metadata.redirect_uris) {
-    const problem = redirectUriProblem(uri);
-    if (problem) throw new InvalidRedirectUri(problem);
-  }
-  if (!metadata.grant_types.includes('authorization_code')) {
-    throw new InvalidClientMetadata('grant_types must include authorization_code: it is the only way to obtain tokens here');
-  }
-  const scope = metadata.scope === undefined ? undefined : parseScope(metadata.scope).filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s));
-  if (scope !== undefined && scope.length === 0) throw new InvalidClientMetadata(`scope must include one of ${SUPPORTED_SCOPES.join(' ')}`);
+/** Answers to registrations of the last minute, in memory only, so a repeat returns the same client. */
+class RecentRegistrations {
+  private readonly entries = new Map<string, { body: { client_id: string }; until: number }>();
 
-  const { scope: _ignored, ...rest } = metadata;
-  return { ...dropUndefined(rest), ...(scope && { scope: scope.join(' ') }) };
+  get(key: string): { client_id: string } | undefined {
+    const entry = this.entries.get(key);
+    return entry && entry.until > Date.now() ? entry.body : undefined;
+  }
+
+  set(key: string, body: { client_id: string }): void {
+    const now = Date.now();
+    for (const [k, entry] of this.entries) if (entry.until <= now) this.entries.delete(k);
+    if (this.entries.size >= 10_000) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { body, until: now + REPEAT_WINDOW_MS });
+  }
 }
-
-const dropUndefined = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

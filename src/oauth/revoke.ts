@@ -5,11 +5,15 @@ import { sha256 } from '../crypto.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Client, Storage } from '../storage/index.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
+import type { ClientAssertions } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
+import type { ClientLookup } from './client-registry.js';
 import { readOAuthParams, required } from './params.js';
 
 export interface RevokeDeps {
-  storage: Pick<Storage, 'clients' | 'grants'>;
+  storage: Pick<Storage, 'grants'>;
+  clients: ClientLookup;
+  assertions: ClientAssertions;
   keys: KeyStore;
   issuer: string;
 }
@@ -17,7 +21,7 @@ export interface RevokeDeps {
 export function revokeRoute(deps: RevokeDeps) {
   return async (c: Context) => {
     const params = await readOAuthParams(c.req.raw);
-    const client = await authenticateClient(params, c.req.raw, deps.storage.clients);
+    const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
     const token = required(params, 'token');
     const grantId = (await refreshTokenGrant(token, client, deps)) ?? (await accessTokenGrant(token, client, deps));
     if (grantId) await deps.storage.grants.revoke(grantId, Date.now());

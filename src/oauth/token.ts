@@ -6,14 +6,18 @@ import type { KeyStore } from '../keys/key-store.js';
 import { canonicalResource } from '../protected-resources.js';
 import type { Client, Grant, Storage } from '../storage/index.js';
 import { issueAccessToken } from './access-token.js';
+import type { ClientAssertions } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
+import type { ClientLookup } from './client-registry.js';
 import { InvalidGrant, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
 import { readOAuthParams, required, type OAuthParams } from './params.js';
 import { verifierMatches } from './pkce.js';
 import { narrowScope, parseScope } from './scopes.js';
 
 export interface TokenDeps {
-  storage: Pick<Storage, 'clients' | 'codes' | 'grants' | 'users'>;
+  storage: Pick<Storage, 'codes' | 'grants' | 'users'>;
+  clients: ClientLookup;
+  assertions: ClientAssertions;
   keys: KeyStore;
   issuer: string;
   ttl: { accessToken: number; refreshToken: number; refreshGrace: number };
@@ -30,7 +34,7 @@ interface TokenResponse {
 export function tokenRoute(deps: TokenDeps) {
   return async (c: Context) => {
     const params = await readOAuthParams(c.req.raw);
-    const client = await authenticateClient(params, c.req.raw, deps.storage.clients);
+    const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
     c.header('Cache-Control', 'no-store');
     c.header('Pragma', 'no-cache');
     switch (params.grant_type) {

@@ -11,16 +11,33 @@ export function ConsentPage(props: {
   request: string;
   username: string;
   clientName: string | undefined;
+  /** For a client identified by its metadata document: the host that publishes it. */
+  publisherHost?: string | undefined;
+  logoUri?: string | undefined;
   redirectHost: string;
+  /** The client can only send you to this machine (a desktop or command-line app), never to a website. */
+  loopbackOnly: boolean;
   scopes: string[];
 }) {
   const name = props.clientName ?? 'An unnamed app';
   return (
     <Layout title="Allow access?">
+      {props.logoUri && <img class="logo" src={props.logoUri} alt="" width="48" height="48" />}
       <h1>Allow {name} to access your account?</h1>
+      {props.publisherHost && (
+        <p class="muted">
+          This app is described by <span class="host">{props.publisherHost}</span>.
+        </p>
+      )}
       <p class="muted">
         Signed in as <b>{props.username}</b>. After you decide, you will be sent to <span class="host">{props.redirectHost}</span>.
       </p>
+      {props.loopbackOnly && (
+        <p class="warning" role="note">
+          This app runs on your own computer: it can only receive the answer on this machine. Allow it only if you just
+          started it yourself.
+        </p>
+      )}
       <p>{name} asks to:</p>
       <ul class="scopes">
         {props.scopes.map((scope) => (

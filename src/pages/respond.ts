@@ -4,14 +4,16 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 
 /**
+ * `imageOrigin` lets a client's logo load (only a metadata-document client's, from its own origin).
  * `formTarget` widens form-action for the consent page: browsers apply form-action to the redirect that follows a
  * form post, and that redirect goes to the client.
  */
-export function sendPage(c: Context, page: JSX.Element, options: { status?: ContentfulStatusCode; formTarget?: string } = {}) {
+export function sendPage(c: Context, page: JSX.Element, options: { status?: ContentfulStatusCode; formTarget?: string; imageOrigin?: string } = {}) {
   const formAction = ["'self'", options.formTarget].filter(Boolean).join(' ');
+  const imgSrc = ["'self'", options.imageOrigin].filter(Boolean).join(' ');
   c.header(
     'Content-Security-Policy',
-    `default-src 'none'; style-src 'self'; img-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    `default-src 'none'; style-src 'self'; img-src ${imgSrc}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('Cache-Control', 'no-store');
   return c.html(page, options.status ?? 200);

@@ -18,6 +18,8 @@ button { font: inherit; font-weight: 600; padding: 10px 16px; border-radius: 8px
 button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-fg); }
 button.danger { color: var(--danger); }
 .actions { display: flex; gap: 10px; justify-content: flex-end; margin-top: 22px; }
+.warning { background: color-mix(in srgb, #c28a00 14%, transparent); padding: 10px 12px; border-radius: 8px; font-size: 14px; }
+img.logo { display: block; border-radius: 10px; margin-bottom: 12px; }
 .error { background: color-mix(in srgb, var(--danger) 12%, transparent); color: var(--danger); padding: 10px 12px; border-radius: 8px; font-size: 14px; }
 ul.scopes { list-style: none; padding: 0; margin: 0 0 14px; }
 ul.scopes li { padding: 10px 12px; border: 1px solid var(--line); border-radius: 8px; margin-bottom: 8px; }

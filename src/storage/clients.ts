@@ -1,9 +1,12 @@
 import type { Db } from './database.js';
+import type { ClientKind } from './schema.js';
 
-/** RFC 7591 §2 client metadata, as Gatehouse registered it. */
+export type { ClientKind };
+
+/** RFC 7591 §2 client metadata, as Gatehouse registered (or fetched) it. */
 export interface ClientMetadata {
   redirect_uris: string[];
-  token_endpoint_auth_method: 'none' | 'client_secret_post' | 'client_secret_basic';
+  token_endpoint_auth_method: 'none' | 'client_secret_post' | 'client_secret_basic' | 'private_key_jwt';
   grant_types: string[];
   response_types: string[];
   client_name?: string;
@@ -16,14 +19,36 @@ export interface ClientMetadata {
   software_id?: string;
   software_version?: string;
   application_type?: string;
+  jwks_uri?: string;
+  jwks?: { keys: Record<string, unknown>[] };
 }
 
 export interface Client {
   clientId: string;
+  kind: ClientKind;
   secretHash: string | null;
   metadata: ClientMetadata;
   createdAt: number;
+  registrationTokenHash: string | null;
 }
+
+type ClientRow = {
+  client_id: string;
+  kind: ClientKind;
+  secret_hash: string | null;
+  metadata: string;
+  created_at: number;
+  registration_token_hash: string | null;
+};
+
+const toClient = (row: ClientRow): Client => ({
+  clientId: row.client_id,
+  kind: row.kind,
+  secretHash: row.secret_hash,
+  metadata: JSON.parse(row.metadata) as ClientMetadata,
+  createdAt: Number(row.created_at),
+  registrationTokenHash: row.registration_token_hash,
+});
 
 export class ClientsRepository {
   constructor(private readonly db: Db) {}
@@ -33,21 +58,91 @@ export class ClientsRepository {
       .insertInto('clients')
       .values({
         client_id: client.clientId,
+        kind: client.kind,
         secret_hash: client.secretHash,
         metadata: JSON.stringify(client.metadata),
         created_at: client.createdAt,
+        registration_token_hash: client.registrationTokenHash,
+        updated_at: null,
       })
       .execute();
   }
 
   async find(clientId: string): Promise<Client | undefined> {
     const row = await this.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-    if (!row) return undefined;
-    return {
-      clientId: row.client_id,
-      secretHash: row.secret_hash,
-      metadata: JSON.parse(row.metadata) as ClientMetadata,
-      createdAt: Number(row.created_at),
-    };
+    return row && toClient(row);
+  }
+
+  async list(): Promise<Client[]> {
+    const rows = await this.db.selectFrom('clients').selectAll().orderBy('created_at', 'desc').execute();
+    return rows.map(toClient);
+  }
+
+  /**
+   * Writes a client that lives outside the registration endpoint (a pre-registered client, or the cached copy of a
+   * metadata document) under its fixed id, replacing what was stored for it.
+   */
+  async put(client: Pick<Client, 'clientId' | 'kind' | 'secretHash' | 'metadata'>, now: number): Promise<void> {
+    await this.db
+      .insertInto('clients')
+      .values({
+        client_id: client.clientId,
+        kind: client.kind,
+        secret_hash: client.secretHash,
+        metadata: JSON.stringify(client.metadata),
+        created_at: now,
+        registration_token_hash: null,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column('client_id').doUpdateSet({ kind: client.kind, secret_hash: client.secretHash, metadata: JSON.stringify(client.metadata), updated_at: now }),
+      )
+      .execute();
+  }
+
+  /** Replaces a dynamically registered client's metadata (RFC 7592 §2.2). */
+  async updateMetadata(clientId: string, metadata: ClientMetadata, now: number): Promise<void> {
+    await this.db.updateTable('clients').set({ metadata: JSON.stringify(metadata), updated_at: now }).where('client_id', '=', clientId).execute();
+  }
+
+  /** Deletes the client; its codes, grants and refresh tokens go with it. */
+  async delete(clientId: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
+  /**
+   * Removes dynamically registered clients nobody uses: older than `unusedMs` with no grant in force, and no grant
+   * that was issued, revoked or could still be refreshed within the last `inactiveMs`.
+   */
+  async sweepAbandoned(now: number, { unusedMs, inactiveMs }: { unusedMs: number; inactiveMs: number }): Promise<number> {
+    const recent = now - inactiveMs;
+    const result = await this.db
+      .deleteFrom('clients')
+      .where('kind', '=', 'dynamic')
+      .where('created_at', '<', now - unusedMs)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('grants as g')
+              .select('g.id')
+              .whereRef('g.client_id', '=', 'clients.client_id')
+              .where((g) =>
+                g.or([
+                  g('g.revoked_at', '>', recent),
+                  g.and([
+                    g('g.revoked_at', 'is', null),
+                    g.or([
+                      g('g.created_at', '>', recent),
+                      g.exists(g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>', recent)),
+                    ]),
+                  ]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

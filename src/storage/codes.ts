@@ -64,4 +64,10 @@ export class CodesRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+
+  /** Deletes codes that expired before `before` (used or not: a replay that late is refused as unknown anyway). */
+  async purgeExpired(before: number): Promise<number> {
+    const result = await this.db.deleteFrom('authorization_codes').where('expires_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

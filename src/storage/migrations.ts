@@ -89,4 +89,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('notes_user').on('notes').columns(['user_id', 'created_at']).execute();
     },
   },
+  '0002_client_kinds': {
+    async up(db: Kysely<any>) {
+      // How a client came to be: registered dynamically, pre-registered by the operator, or described by its own
+      // metadata document (a cached copy, so grants can reference it).
+      await db.schema.alterTable('clients').addColumn('kind', 'text', (c) => c.notNull().defaultTo('dynamic')).execute();
+      // RFC 7592: the hash of the token that lets a dynamically registered client read, update or delete itself.
+      await db.schema.alterTable('clients').addColumn('registration_token_hash', 'text').execute();
+      await db.schema.alterTable('clients').addColumn('updated_at', 'bigint').execute();
+      await db.schema.createIndex('clients_kind_created').on('clients').columns(['kind', 'created_at']).execute();
+      await db.schema.createIndex('grants_client').on('grants').column('client_id').execute();
+    },
+  },
 };

@@ -1,5 +1,7 @@
 // Row shapes as Kysely sees them. Times are epoch milliseconds; JSON lives in text columns; "flags" are nullable
 // timestamps, so the same schema runs unchanged on SQLite and PostgreSQL.
+import type { ColumnType } from 'kysely';
+
 export interface UsersTable {
   id: string;
   username: string;
@@ -15,7 +17,12 @@ export interface ClientsTable {
   /** The registered metadata (RFC 7591 §2), as JSON. */
   metadata: string;
   created_at: number;
+  kind: ColumnType<ClientKind, ClientKind | undefined, ClientKind>;
+  registration_token_hash: string | null;
+  updated_at: number | null;
 }
+
+export type ClientKind = 'dynamic' | 'preregistered' | 'metadata_document';
 
 export interface GrantsTable {
   id: string;

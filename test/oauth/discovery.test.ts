@@ -25,7 +25,8 @@ describe('discovery', () => {
     assert.deepEqual(metadata.response_types_supported, ['code']);
     assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token']);
     assert.deepEqual(metadata.code_challenge_methods_supported, ['S256']);
-    assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none', 'client_secret_post', 'client_secret_basic']);
+    assert.deepEqual(metadata.token_endpoint_auth_methods_supported, ['none', 'client_secret_post', 'client_secret_basic', 'private_key_jwt']);
+    assert.equal(metadata.client_id_metadata_document_supported, true);
     assert.deepEqual(metadata.scopes_supported, ['mcp:tools', 'mcp:resources', 'mcp:prompts', 'offline_access']);
     assert.equal(metadata.authorization_response_iss_parameter_supported, true);
   });

@@ -85,3 +85,30 @@ describe('resource indicators', () => {
     it(`resolves ${requested ?? '(none)'} to ${expected ?? 'a refusal'}`, () => assert.equal(resolveResource(requested, base), expected));
   }
 });
+
+describe('outbound fetch guard', async () => {
+  const { isPublicAddress } = await import('../../src/oauth/outbound-fetch.js');
+  const { isMetadataDocumentUrl, cacheLifetimeMs } = await import('../../src/oauth/metadata-documents.js');
+  const cases: [string, boolean][] = [
+    ['8.8.8.8', true], ['160.79.104.10', true], ['2606:4700::1111', true],
+    ['127.0.0.1', false], ['10.1.2.3', false], ['172.16.0.1', false], ['192.168.0.1', false], ['169.254.169.254', false],
+    ['100.64.0.1', false], ['0.0.0.0', false], ['224.0.0.1', false], ['::1', false], ['::', false], ['fe80::1', false],
+    ['fd12:3456::1', false], ['::ffff:127.0.0.1', false], ['::ffff:8.8.8.8', true], ['not-an-ip', false],
+  ];
+  for (const [address, expected] of cases) it(`${address} is ${expected ? '' : 'not '}public`, () => assert.equal(isPublicAddress(address), expected));
+
+  it('recognises metadata document URLs', () => {
+    assert.equal(isMetadataDocumentUrl('https://claude.ai/oauth/mcp-oauth-client-metadata'), true);
+    for (const id of ['https://claude.ai', 'https://claude.ai/', 'http://claude.ai/doc', 'https://u:p@claude.ai/doc', 'https://claude.ai/a/../doc', 'https://claude.ai/doc#x', 'abc123']) {
+      assert.equal(isMetadataDocumentUrl(id), false, id);
+    }
+  });
+
+  it('caches documents as their Cache-Control says, up to a day', () => {
+    assert.equal(cacheLifetimeMs('max-age=60', 0), 60_000);
+    assert.equal(cacheLifetimeMs('public, max-age=60', 20), 40_000);
+    assert.equal(cacheLifetimeMs('no-store', 0), 0);
+    assert.equal(cacheLifetimeMs('max-age=999999', 0), 24 * 3600_000);
+    assert.equal(cacheLifetimeMs(undefined, 0), 5 * 60_000);
+  });
+});

@@ -1,7 +1,7 @@
 // RFC 7009 revocation: either token ends its grant, and the MCP endpoint refuses the access token at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { mcpPost, obtainTokens, registerClient, tokenRequest, type RegisteredClient } from '../helpers/oauth.js';
 
 describe('revocation', () => {
@@ -46,7 +46,7 @@ describe('revocation', () => {
 
   it('answers 200 for unknown tokens and ignores another client\'s tokens', async () => {
     const { tokens } = await obtainTokens(gh);
-    const stranger = await registerClient(gh);
+    const stranger = await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'A stranger' });
     assert.equal((await revoke(stranger, 'no-such-token')).status, 200);
     assert.equal((await revoke(stranger, tokens.refresh_token)).status, 200);
     assert.equal((await revoke(stranger, tokens.access_token)).status, 200);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { signInAndDecide } from '../helpers/browser.js';
-import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { authorizationUrl, codeExchange, mcpPost, obtainTokens, pkce, registerClient, tokenRequest, type RegisteredClient } from '../helpers/oauth.js';
 
 /** Runs authorization up to the code, without exchanging it. */
@@ -100,7 +100,7 @@ describe('token endpoint: authorization_code', () => {
   });
 
   it('refuses a code presented by another client without spending it', async () => {
-    const other = await registerClient(gh);
+    const other = await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'Another client' });
     const { code, verifier } = await authorizedCode(gh, client);
     await assertError(await tokenRequest(gh, { ...codeExchange(other, code, verifier), redirect_uri: client.redirect_uris[0] }), 400, 'invalid_grant');
     assert.equal((await tokenRequest(gh, codeExchange(client, code, verifier))).status, 200);
@@ -201,7 +201,7 @@ describe('token endpoint: refresh_token rotation', () => {
 
   it('refuses a refresh token presented by another client, an unknown one, or for another resource', async () => {
     const { tokens, client } = await obtainTokens(gh);
-    const other = await registerClient(gh);
+    const other = await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'Another client' });
     await assertError(await refresh(other, tokens.refresh_token), 400, 'invalid_grant');
     await assertError(await refresh(client, 'not-a-token'), 400, 'invalid_grant');
     await assertError(await refresh(client, tokens.refresh_token, { resource: `${gh.baseUrl}/mcp/streamable` }), 400, 'invalid_target');

@@ -17,6 +17,8 @@ describe('storage', () => {
     userId = (await storage.users.create({ username: 'alice', passwordHash: 'x' })).id;
     await storage.clients.create({
       clientId: 'c1',
+      kind: 'dynamic',
+      registrationTokenHash: null,
       secretHash: null,
       createdAt: Date.now(),
       metadata: { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], client_name: 'App' },

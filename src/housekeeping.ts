@@ -1,0 +1,28 @@
+// Periodic clean-up, off the request path: abandoned dynamic registrations (Claude registers a new client on every
+// fresh connection), and codes and sessions long expired.
+import type { Logger } from './log.js';
+import type { Storage } from './storage/index.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/** A registration never used within a day, or idle for thirty days since its last grant could be used, goes. */
+export const CLIENT_RETENTION = { unusedMs: DAY, inactiveMs: 30 * DAY };
+
+export async function sweep(storage: Storage, now = Date.now()): Promise<{ clients: number; codes: number; sessions: number }> {
+  const clients = await storage.clients.sweepAbandoned(now, CLIENT_RETENTION);
+  const codes = await storage.codes.purgeExpired(now - DAY);
+  const sessions = await storage.sessions.purgeExpired(now);
+  return { clients, codes, sessions };
+}
+
+export function startHousekeeping(storage: Storage, logger: Logger, intervalMs = HOUR) {
+  const run = () =>
+    sweep(storage).then(
+      (removed) => logger.info({ removed }, 'housekeeping'),
+      (error: unknown) => logger.warn({ err: error }, 'housekeeping failed'),
+    );
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
