@@ -6,7 +6,9 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Config } from './config.js';
+import { createAudit } from './audit.js';
 import { accountRoutes } from './identity/account.js';
+import { LoginThrottle } from './identity/login-throttle.js';
 import { Cookies } from './identity/cookies.js';
 import { CsrfProtection } from './identity/csrf.js';
 import { loginRoutes } from './identity/login.js';
@@ -23,11 +25,13 @@ import { OAuthError } from './oauth/errors.js';
 import { authorizationServerMetadata } from './oauth/metadata.js';
 import { ClientAssertions } from './oauth/client-assertion.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
+import { introspectRoute } from './oauth/introspect.js';
 import { registrationRoutes } from './oauth/register.js';
 import { revokeRoute } from './oauth/revoke.js';
 import { tokenRoute } from './oauth/token.js';
 import { clientIp } from './http/client-ip.js';
-import { rateLimit } from './http/rate-limit.js';
+import { KeyedLimit, limitRequests, TooManyRequests } from './http/rate-limit.js';
+import { ErrorPage } from './pages/error.js';
 import { HomePage } from './pages/home.js';
 import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
@@ -36,7 +40,7 @@ import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { guardMcpEndpoint } from './resource/guard.js';
 import { PRM_PATH, protectedResourceMetadata } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
-import type { Storage } from './storage/index.js';
+import type { Client, Storage } from './storage/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -64,8 +68,7 @@ export function createApp(deps: AppDeps) {
   app.use(
     secureHeaders({
       xFrameOptions: 'DENY',
-      // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own form posts.
-      referrerPolicy: 'same-origin',
+      referrerPolicy: 'no-referrer',
       crossOriginResourcePolicy: false,
       // Clients open sign-in in popups and talk to them through window.opener; COOP would cut that link.
       crossOriginOpenerPolicy: false,
@@ -85,7 +88,7 @@ export function createApp(deps: AppDeps) {
     maxAge: 86400,
   });
   const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
-  for (const path of ['/register', '/register/*', '/token', '/revoke', '/oauth/*']) app.use(path, browserApi, oauthBody);
+  for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi, oauthBody);
   for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
 
   const asMetadata = authorizationServerMetadata(issuer, { registration: config.registration.mode !== 'closed' });
@@ -95,7 +98,11 @@ export function createApp(deps: AppDeps) {
   };
   app.get('/.well-known/oauth-authorization-server', discovery(asMetadata));
   app.get('/.well-known/openid-configuration', discovery(asMetadata));
-  app.get('/.well-known/jwks.json', discovery(keys.jwks));
+  // Short-lived in caches: a rotated key must reach verifiers before it starts signing.
+  app.get('/.well-known/jwks.json', (c) => {
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(keys.jwks);
+  });
   app.get(PRM_PATH, discovery(protectedResourceMetadata(issuer + MCP_PATHS[0], issuer)));
   for (const path of MCP_PATHS) app.get(PRM_PATH + path, discovery(protectedResourceMetadata(issuer + path, issuer)));
 
@@ -107,30 +114,47 @@ export function createApp(deps: AppDeps) {
   const { clients } = deps;
   const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal });
   const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
+  const audit = createAudit(storage, logger, config.trustProxy);
+  const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client');
+  // Public clients name themselves without proof: a budget per public client_id would let anyone exhaust Claude's.
+  const limitClient = async (client: Client) => {
+    if (client.secretHash !== null || client.metadata.token_endpoint_auth_method === 'private_key_jwt') await perClient.consume(client.clientId);
+  };
   const authorize = authorizeRoute({ clients, issuer, requestKey });
-  const token = tokenRoute({ storage, clients, assertions, keys, issuer, ttl: config.ttl });
-  const revoke = revokeRoute({ storage, clients, assertions, keys, issuer });
-  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, source: sourceIp });
+  const token = tokenRoute({ storage, clients, assertions, limitClient, audit, keys, issuer, ttl: config.ttl });
+  const revoke = revokeRoute({ storage, clients, assertions, limitClient, audit, keys, issuer });
+  const introspect = introspectRoute({
+    storage,
+    clients,
+    assertions,
+    limitClient,
+    keys,
+    issuer,
+    resourceServers: config.introspectionClients,
+    refreshGraceSeconds: config.ttl.refreshGrace,
+  });
+  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, source: sourceIp, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
-  const registrationLimit = rateLimit(
-    [
-      { key: (c) => sourceIp(c), points: config.registration.perIpPerMinute, durationSeconds: 60 },
-      { key: () => 'all', points: config.registration.globalPerMinute, durationSeconds: 60 },
-    ],
-    'too many client registrations',
-  );
+  const registrationLimit = limitRequests([
+    { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address'), key: sourceIp },
+    { limit: new KeyedLimit(config.registration.globalPerMinute, 60, 'too many client registrations'), key: () => 'all' },
+  ]);
+  // One budget per address across the authorization server's endpoints (pages have their own throttles).
+  const oauthLimit = limitRequests([{ limit: new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address'), key: sourceIp }]);
   // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
   for (const prefix of ['', '/oauth']) {
+    for (const endpoint of ['authorize', 'token', 'revoke', 'introspect']) app.use(`${prefix}/${endpoint}`, oauthLimit);
     app.on(['GET', 'POST'], `${prefix}/authorize`, authorize);
     app.post(`${prefix}/token`, token);
     app.post(`${prefix}/revoke`, revoke);
+    app.post(`${prefix}/introspect`, introspect);
     app.post(`${prefix}/register`, registrationLimit);
     app.route(`${prefix}/register`, registration);
   }
 
-  app.route('/', loginRoutes({ users: storage.users, sessions, csrf }));
-  app.route('/', accountRoutes({ storage, sessions, csrf }));
-  app.route('/', consentRoutes({ storage, clients, sessions, csrf, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle: new LoginThrottle(), audit, sourceIp }));
+  app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
+  app.route('/', consentRoutes({ storage, clients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
 
   const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger });
   const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);
@@ -171,11 +195,17 @@ function requestLog(logger: Logger) {
 }
 
 /** OAuth errors become their RFC answers; anything unexpected is a 500 that says nothing but its request id. */
-function errorResponse(error: Error, c: Context<Env>, logger: Logger): Response {
+function errorResponse(error: Error, c: Context<Env>, logger: Logger): Response | Promise<Response> {
   if (error instanceof OAuthError) {
+    logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description }, 'refused');
     if (error instanceof InvalidClientCredentials && error.challenge) c.header('WWW-Authenticate', error.challenge);
     c.header('Cache-Control', 'no-store');
     return c.json(error.toJSON(), error.status as 400);
+  }
+  if (error instanceof TooManyRequests) {
+    c.header('Retry-After', String(error.retryAfterSeconds));
+    if (c.req.path.endsWith('/authorize')) return sendPage(c, ErrorPage({ title: 'Too many requests', message: error.message }), { status: 429 });
+    return c.json({ error: 'too_many_requests', error_description: error.message }, 429);
   }
   if (error instanceof HTTPException) return error.getResponse();
   const requestId = c.get('requestId');

@@ -34,6 +34,14 @@ export interface Config {
     perIpPerMinute: number;
     globalPerMinute: number;
   };
+  rateLimits: {
+    /** Requests per minute from one address to /authorize, /token, /revoke and /introspect together. */
+    perIpPerMinute: number;
+    /** Requests per minute from one authenticated (confidential) client to /token, /revoke and /introspect. */
+    perClientPerMinute: number;
+  };
+  /** Client ids allowed to introspect any token (resource servers); other clients only their own tokens. */
+  introspectionClients: string[];
   /** How many proxies in front of Gatehouse append to X-Forwarded-For (0: use the socket address). */
   trustProxy: number;
   /** A JSON file of pre-registered clients and pinned metadata documents. */
@@ -107,6 +115,9 @@ const EnvSchema = z.object({
       ctx.addIssue({ code: 'custom', message: 'use the number of proxies in front of Gatehouse (0 to 10), or true for one' });
       return z.NEVER;
     }),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(300),
+  INTROSPECTION_CLIENTS: z.string().default(''),
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
 });
@@ -158,6 +169,8 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
       perIpPerMinute: e.REGISTRATION_RATE_LIMIT,
       globalPerMinute: e.REGISTRATION_RATE_LIMIT_GLOBAL,
     },
+    rateLimits: { perIpPerMinute: e.RATE_LIMIT_PER_IP, perClientPerMinute: e.RATE_LIMIT_PER_CLIENT },
+    introspectionClients: e.INTROSPECTION_CLIENTS.split(',').map((item) => item.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     clientsFile: e.CLIENTS_FILE,
     cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),

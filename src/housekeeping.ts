@@ -1,5 +1,5 @@
 // Periodic clean-up, off the request path: abandoned dynamic registrations (Claude registers a new client on every
-// fresh connection), and codes and sessions long expired.
+// fresh connection), codes and sessions long expired, and audit events past their retention.
 import type { Logger } from './log.js';
 import type { Storage } from './storage/index.js';
 
@@ -9,11 +9,15 @@ const DAY = 24 * HOUR;
 /** A registration never used within a day, or idle for thirty days since its last grant could be used, goes. */
 export const CLIENT_RETENTION = { unusedMs: DAY, inactiveMs: 30 * DAY };
 
-export async function sweep(storage: Storage, now = Date.now()): Promise<{ clients: number; codes: number; sessions: number }> {
+/** The audit trail is kept for 90 days. */
+export const AUDIT_RETENTION_MS = 90 * DAY;
+
+export async function sweep(storage: Storage, now = Date.now()): Promise<{ clients: number; codes: number; sessions: number; auditEvents: number }> {
   const clients = await storage.clients.sweepAbandoned(now, CLIENT_RETENTION);
   const codes = await storage.codes.purgeExpired(now - DAY);
   const sessions = await storage.sessions.purgeExpired(now);
-  return { clients, codes, sessions };
+  const auditEvents = await storage.audit.purgeBefore(now - AUDIT_RETENTION_MS);
+  return { clients, codes, sessions, auditEvents };
 }
 
 export function startHousekeeping(storage: Storage, logger: Logger, intervalMs = HOUR) {

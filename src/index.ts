@@ -26,9 +26,14 @@ export interface GatehouseOptions {
 export interface Gatehouse {
   config: Config;
   app: Hono<any>;
-  /** Web-standard request handler, for any server that speaks fetch. */
-  fetch: (request: Request) => Response | Promise<Response>;
+  /**
+   * Web-standard request handler, for any server that speaks fetch. Pass the server's bindings along (as
+   * @hono/node-server does) so that Gatehouse sees each connection's address.
+   */
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   storage: Storage;
+  /** The signing keys; `keys.reload()` picks up a rotation at once instead of within 30 s. */
+  keys: KeyStore;
   logger: Logger;
   /** Set on the very first start when ADMIN_PASSWORD was not given: show it to the operator once. */
   generatedAdminPassword: string | undefined;
@@ -40,7 +45,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
   const logger = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage(config.databaseUrl);
   try {
-    const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret);
+    const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true });
     const generatedAdminPassword = await ensureFirstUser(storage.users, config.admin);
     const revocations = await RevocationList.start(storage.grants, {
       retentionMs: (config.ttl.accessToken + 60) * 1000,
@@ -61,12 +66,14 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     return {
       config,
       app,
-      fetch: (request) => app.fetch(request),
+      fetch: (request, env) => app.fetch(request, env),
       storage,
+      keys,
       logger,
       generatedAdminPassword,
       async close() {
         housekeeping.stop();
+        keys.stop();
         revocations.stop();
         await close();
         await storage.close();

@@ -2,7 +2,9 @@
 // `gatehouse`: run the server, and manage what it stores.
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
+import { keysCommand } from './keys.js';
 import { runCommand } from './run.js';
 
 const program = new Command()
@@ -17,5 +19,7 @@ program
   .action(() => runCommand(async () => (await import('../server.js')).startServer()));
 
 program.addCommand(clientsCommand());
+program.addCommand(keysCommand());
+program.addCommand(auditCommand());
 
 await program.parseAsync();

@@ -1,5 +1,6 @@
 // /account: the signed-in user's connected apps, each of which can be disconnected (its grant revoked).
 import { Hono } from 'hono';
+import type { Audit } from '../audit.js';
 import type { Storage } from '../storage/index.js';
 import { AccountPage } from '../pages/account.js';
 import { sendPage } from '../pages/respond.js';
@@ -11,6 +12,7 @@ export interface AccountDeps {
   storage: Pick<Storage, 'grants'>;
   sessions: SessionManager;
   csrf: CsrfProtection;
+  audit: Audit;
 }
 
 export function accountRoutes(deps: AccountDeps) {
@@ -30,7 +32,9 @@ export function accountRoutes(deps: AccountDeps) {
     if (!user) return c.redirect('/login', 303);
     const grantId = form.grant ?? '';
     const grant = await deps.storage.grants.find(grantId);
-    if (grant && grant.userId === user.id) await deps.storage.grants.revoke(grant.id, Date.now());
+    if (grant && grant.userId === user.id && (await deps.storage.grants.revoke(grant.id, Date.now()))) {
+      await deps.audit(c, { type: 'grant.revoked', userId: user.id, clientId: grant.clientId, detail: { grantId: grant.id, reason: 'disconnected by the user' } });
+    }
     return c.redirect('/account', 303);
   });
 

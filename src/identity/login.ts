@@ -1,21 +1,33 @@
 // /login and /logout. A successful login continues the authorization request it interrupted, if any.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { Audit } from '../audit.js';
 import type { UsersRepository } from '../storage/users.js';
 import { LoginPage } from '../pages/login.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
 import { readForm, refusedForm } from './forms.js';
 import { verifyPassword } from './passwords.js';
+import type { LoginThrottle } from './login-throttle.js';
 import type { SessionManager } from './sessions.js';
 
 export interface LoginDeps {
   users: UsersRepository;
   sessions: SessionManager;
   csrf: CsrfProtection;
+  throttle: LoginThrottle;
+  audit: Audit;
+  sourceIp: (c: Context) => string;
 }
 
 /** Where to go after signing in: back into the authorization flow, or to the account page. Never elsewhere. */
 export const afterLogin = (request: string | undefined) => (request ? `/consent?request=${encodeURIComponent(request)}` : '/account');
+
+function tooManyAttempts(c: Context, deps: LoginDeps, request: string | undefined, username: string, seconds: number) {
+  c.header('Retry-After', String(seconds));
+  const minutes = Math.ceil(seconds / 60);
+  const error = `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return sendPage(c, LoginPage({ csrf: deps.csrf.tokenFor(c), request, username, error }), { status: 429 });
+}
 
 export function loginRoutes(deps: LoginDeps) {
   const app = new Hono();
@@ -33,13 +45,21 @@ export function loginRoutes(deps: LoginDeps) {
     const username = (form.username ?? '').trim();
     const password = form.password ?? '';
 
+    const ip = deps.sourceIp(c);
+    const wait = await deps.throttle.retryAfter(username, ip);
+    if (wait > 0) return tooManyAttempts(c, deps, request, username, wait);
+
     const user = username ? await deps.users.findByUsername(username) : undefined;
     const passwordOk = await verifyPassword(user?.passwordHash, password);
     if (!user || !passwordOk || user.disabledAt !== null) {
+      const lock = await deps.throttle.failed(username, ip);
+      await deps.audit(c, { type: lock ? 'login.locked' : 'login.failed', userId: user?.id, detail: { username: username.slice(0, 64), ...(lock && { lockSeconds: lock }) } });
       const page = LoginPage({ csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
       return sendPage(c, page, { status: 401 });
     }
+    await deps.throttle.succeeded(username);
     await deps.sessions.start(c, user.id);
+    await deps.audit(c, { type: 'login.succeeded', userId: user.id });
     return c.redirect(afterLogin(request), 303);
   });
 

@@ -1,6 +1,7 @@
 // GET/POST /consent: the signed-in user sees who asks for what and approves or denies. Approval mints a single-use
 // authorization code bound to the client, redirect URI, PKCE challenge, resource, scopes and user.
 import { Hono, type Context } from 'hono';
+import type { Audit } from '../audit.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { CsrfProtection } from '../identity/csrf.js';
 import { readForm, refusedForm } from '../identity/forms.js';
@@ -18,6 +19,7 @@ export interface ConsentDeps {
   clients: ClientLookup;
   sessions: SessionManager;
   csrf: CsrfProtection;
+  audit: Audit;
   issuer: string;
   requestKey: Uint8Array;
   authCodeTtlSeconds: number;
@@ -61,7 +63,7 @@ export function consentRoutes(deps: ConsentDeps) {
     const { sealed, request, user, client } = pending;
     const logoUri = trustedLogo(client);
     const page = ConsentPage({
-      csrf: deps.csrf.tokenFor(c),
+      csrf: deps.csrf.tokenFor(c, sealed),
       request: sealed,
       username: user.username,
       clientName: client.metadata.client_name,
@@ -76,13 +78,15 @@ export function consentRoutes(deps: ConsentDeps) {
 
   app.post('/consent', async (c) => {
     const form = await readForm(c);
-    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
+    // The token was minted for this exact request: a decision cannot be replayed onto another one.
+    if (!deps.csrf.verify(c, form.csrf, form.request ?? '')) return refusedForm(c);
     const pending = await resume(c, form.request);
     if (pending instanceof Response) return pending;
     const { request, user } = pending;
 
     const respond = { state: request.state, iss: deps.issuer };
     if (form.decision === 'deny') {
+      await deps.audit(c, { type: 'consent.denied', userId: user.id, clientId: request.clientId, detail: { scope: request.scope.join(' ') } });
       const description = 'the user denied the request';
       return c.redirect(redirectWith(request.redirectUri, { error: 'access_denied', error_description: description, ...respond }), 303);
     }
@@ -101,6 +105,7 @@ export function consentRoutes(deps: ConsentDeps) {
       createdAt: now,
       expiresAt: now + deps.authCodeTtlSeconds * 1000,
     });
+    await deps.audit(c, { type: 'consent.approved', userId: user.id, clientId: request.clientId, detail: { scope: request.scope.join(' '), resource: request.resource } });
     return c.redirect(redirectWith(request.redirectUri, { code, ...respond }), 303);
   });
 

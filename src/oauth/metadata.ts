@@ -22,6 +22,10 @@ export function authorizationServerMetadata(issuer: string, options: { registrat
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    introspection_endpoint: `${issuer}/introspect`,
+    // Introspection answers authenticated clients only.
+    introspection_endpoint_auth_methods_supported: TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     // An https client_id names the client's own metadata document (draft-ietf-oauth-client-id-metadata-document).
     client_id_metadata_document_supported: true,
     // RFC 9207: the authorization response names its issuer, against mix-up attacks.

@@ -1,6 +1,7 @@
 // RFC 7591 dynamic client registration at /register, and RFC 7592 management of the registered client at
 // /register/{client_id} (read, update, delete) with the registration access token issued alongside it.
 import { Hono, type Context } from 'hono';
+import type { Audit } from '../audit.js';
 import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import type { Client, ClientMetadata, ClientsRepository } from '../storage/index.js';
 import { parseClientMetadata, REGISTRATION_RULES } from './client-metadata.js';
@@ -13,6 +14,7 @@ export interface RegisterDeps {
   policy: RegistrationPolicy;
   /** Where a registration came from, to recognise a repeated one. */
   source: (c: Context) => string;
+  audit: Audit;
 }
 
 /** RFC 6750 error for the registration access token. */
@@ -57,6 +59,7 @@ export function registrationRoutes(deps: RegisterDeps) {
       registrationTokenHash: sha256(registrationToken),
     };
     await deps.clients.create(client);
+    await deps.audit(c, { type: 'client.registered', clientId: client.clientId, detail: { clientName: metadata.client_name ?? null, redirectUris: metadata.redirect_uris } });
     const body = { ...describe(client), ...(secret && { client_secret: secret }), registration_access_token: registrationToken };
     recent.set(repeatKey, body);
     return c.json(body, 201);
@@ -85,6 +88,7 @@ export function registrationRoutes(deps: RegisterDeps) {
     }
     enforceRegistrationPolicy(metadata, deps.policy.mode === 'closed' ? { ...deps.policy, mode: 'open' } : deps.policy);
     await deps.clients.updateMetadata(client.clientId, metadata, Date.now());
+    await deps.audit(c, { type: 'client.updated', clientId: client.clientId, detail: { redirectUris: metadata.redirect_uris } });
     c.header('Cache-Control', 'no-store');
     return c.json(describe({ ...client, metadata }));
   });
@@ -92,6 +96,7 @@ export function registrationRoutes(deps: RegisterDeps) {
   app.delete('/:clientId', async (c) => {
     const client = await authorizeManagement(c, deps.clients);
     await deps.clients.delete(client.clientId);
+    await deps.audit(c, { type: 'client.deleted', clientId: client.clientId });
     return c.body(null, 204);
   });
 

@@ -2,6 +2,7 @@
 // token it issued stop working. Unknown or foreign tokens get the same 200, revealing nothing.
 import type { Context } from 'hono';
 import { sha256 } from '../crypto.js';
+import type { Audit } from '../audit.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Client, Storage } from '../storage/index.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
@@ -14,6 +15,8 @@ export interface RevokeDeps {
   storage: Pick<Storage, 'grants'>;
   clients: ClientLookup;
   assertions: ClientAssertions;
+  limitClient: (client: Client) => Promise<void>;
+  audit: Audit;
   keys: KeyStore;
   issuer: string;
 }
@@ -22,9 +25,12 @@ export function revokeRoute(deps: RevokeDeps) {
   return async (c: Context) => {
     const params = await readOAuthParams(c.req.raw);
     const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
+    await deps.limitClient(client);
     const token = required(params, 'token');
     const grantId = (await refreshTokenGrant(token, client, deps)) ?? (await accessTokenGrant(token, client, deps));
-    if (grantId) await deps.storage.grants.revoke(grantId, Date.now());
+    if (grantId && (await deps.storage.grants.revoke(grantId, Date.now()))) {
+      await deps.audit(c, { type: 'grant.revoked', clientId: client.clientId, detail: { grantId, reason: 'revoked by the client' } });
+    }
     c.header('Cache-Control', 'no-store');
     return c.body(null, 200);
   };

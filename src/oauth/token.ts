@@ -4,7 +4,8 @@ import type { Context } from 'hono';
 import { randomToken, sha256 } from '../crypto.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { canonicalResource } from '../protected-resources.js';
-import type { Client, Grant, Storage } from '../storage/index.js';
+import type { Audit } from '../audit.js';
+import type { AuditEvent, Client, Grant, Storage } from '../storage/index.js';
 import { issueAccessToken } from './access-token.js';
 import type { ClientAssertions } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
@@ -18,6 +19,8 @@ export interface TokenDeps {
   storage: Pick<Storage, 'codes' | 'grants' | 'users'>;
   clients: ClientLookup;
   assertions: ClientAssertions;
+  limitClient: (client: Client) => Promise<void>;
+  audit: Audit;
   keys: KeyStore;
   issuer: string;
   ttl: { accessToken: number; refreshToken: number; refreshGrace: number };
@@ -35,20 +38,24 @@ export function tokenRoute(deps: TokenDeps) {
   return async (c: Context) => {
     const params = await readOAuthParams(c.req.raw);
     const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
+    await deps.limitClient(client);
     c.header('Cache-Control', 'no-store');
     c.header('Pragma', 'no-cache');
+    const audit = (event: Omit<AuditEvent, 'ip'>) => deps.audit(c, { clientId: client.clientId, ...event });
     switch (params.grant_type) {
       case 'authorization_code':
-        return c.json(await exchangeCode(params, client, deps));
+        return c.json(await exchangeCode(params, client, deps, audit));
       case 'refresh_token':
-        return c.json(await rotateRefresh(params, client, deps));
+        return c.json(await rotateRefresh(params, client, deps, audit));
       default:
         throw new UnsupportedGrantType(`grant_type ${params.grant_type ?? '(missing)'} is not supported`);
     }
   };
 }
 
-async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps): Promise<TokenResponse> {
+type Recorder = (event: Omit<AuditEvent, 'ip'>) => Promise<void>;
+
+async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps, audit: Recorder): Promise<TokenResponse> {
   const codeHash = sha256(required(params, 'code'));
   const verifier = required(params, 'code_verifier');
   const redirectUri = required(params, 'redirect_uri');
@@ -60,7 +67,10 @@ async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps
   if (!(await codes.consume(codeHash, now))) {
     // RFC 6749 §4.1.2: a code used twice was probably stolen; what the first use issued is revoked.
     const replayed = await codes.find(codeHash);
-    if (replayed?.grantId) await grants.revoke(replayed.grantId, now);
+    await audit({ type: 'code.replay_detected', userId: code.userId, detail: { grantId: replayed?.grantId ?? null } });
+    if (replayed?.grantId && (await grants.revoke(replayed.grantId, now))) {
+      await audit({ type: 'grant.revoked', userId: code.userId, detail: { grantId: replayed.grantId, reason: 'code replayed' } });
+    }
     throw new InvalidGrant('the authorization code was already used');
   }
   if (now > code.expiresAt) throw new InvalidGrant('the authorization code has expired');
@@ -74,10 +84,11 @@ async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps
   const refreshToken = client.metadata.grant_types.includes('refresh_token') ? randomToken() : undefined;
   const refresh = refreshToken ? { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 } : undefined;
   await grants.createFromCode(codeHash, grant, refresh);
+  await audit({ type: 'token.issued', userId: user.id, detail: { grantType: 'authorization_code', grantId: grant.id, scope: code.scope } });
   return respond(deps, { ...grant, revokedAt: null }, user.username, parseScope(code.scope), refreshToken);
 }
 
-async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDeps): Promise<TokenResponse> {
+async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDeps, audit: Recorder): Promise<TokenResponse> {
   const presented = sha256(required(params, 'refresh_token'));
   if (!client.metadata.grant_types.includes('refresh_token')) throw new UnauthorizedClient('this client did not register the refresh_token grant');
   const { grants } = deps.storage;
@@ -89,7 +100,8 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   if (now > token.expiresAt) throw new InvalidGrant('the refresh token has expired');
   if (token.rotatedAt !== null && now > token.rotatedAt + deps.ttl.refreshGrace * 1000) {
     // RFC 9700 §4.14.2: an old refresh token used again means two parties hold it; end the whole grant.
-    await grants.revoke(grant.id, now);
+    await audit({ type: 'refresh.reuse_detected', userId: grant.userId, detail: { grantId: grant.id } });
+    if (await grants.revoke(grant.id, now)) await audit({ type: 'grant.revoked', userId: grant.userId, detail: { grantId: grant.id, reason: 'refresh token reused' } });
     throw new InvalidGrant('the refresh token was already used; the grant has been revoked');
   }
   const scope = narrowScope(params.scope, grant.scope);
@@ -100,6 +112,7 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   // Inside the grace window a retried refresh (Claude may retry from another node) gets a fresh pair too.
   const refreshToken = randomToken();
   await grants.rotateRefreshToken(presented, grant.id, { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 }, now);
+  await audit({ type: 'token.issued', userId: grant.userId, detail: { grantType: 'refresh_token', grantId: grant.id, scope: scope.join(' ') } });
   return respond(deps, grant, user.username, scope, refreshToken);
 }
 

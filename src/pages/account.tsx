@@ -3,9 +3,13 @@ import { Layout } from './layout.js';
 export interface ConnectedApp {
   grantId: string;
   clientName: string;
+  redirectHost: string;
   scope: string;
   createdAt: number;
+  lastUsedAt: number;
 }
+
+const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export function AccountPage(props: { username: string; csrf: string; apps: ConnectedApp[] }) {
   return (
@@ -23,17 +27,22 @@ export function AccountPage(props: { username: string; csrf: string; apps: Conne
               <th>App</th>
               <th>Access</th>
               <th>Connected</th>
+              <th>Last used</th>
               <th></th>
             </tr>
           </thead>
           <tbody>
             {props.apps.map((app) => (
               <tr>
-                <td>{app.clientName}</td>
+                <td>
+                  {app.clientName}
+                  <div class="muted">{app.redirectHost}</div>
+                </td>
                 <td>
                   <code>{app.scope}</code>
                 </td>
-                <td>{new Date(app.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC</td>
+                <td>{when(app.createdAt)}</td>
+                <td>{when(app.lastUsedAt)}</td>
                 <td>
                   <form method="post" action="/account/disconnect">
                     <input type="hidden" name="csrf" value={props.csrf} />

@@ -6,7 +6,7 @@ export function Layout(props: { title: string; wide?: boolean; children: Child }
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
+        <meta name="referrer" content="no-referrer" />
         <title>{props.title} · Gatehouse</title>
         <link rel="stylesheet" href="/assets/gatehouse.css" />
       </head>

@@ -43,6 +43,9 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
     }
 
     if (request.method !== 'POST') return serve(request, { authInfo });
+    // Streamable HTTP carries JSON-RPC as application/json and nothing else.
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return jsonRpcError(415, -32600, 'Content-Type must be application/json');
     const body = await readRequestBody(request, deps.maxBodyBytes);
     if (body.tooLarge) return jsonRpcError(413, -32600, 'request body too large');
     let parsedBody: unknown;

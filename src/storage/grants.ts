@@ -61,6 +61,7 @@ export class GrantsRepository {
           resource: grant.resource,
           created_at: grant.createdAt,
           revoked_at: null,
+          last_used_at: grant.createdAt,
         })
         .execute();
       if (refresh) {
@@ -110,6 +111,7 @@ export class GrantsRepository {
         .insertInto('refresh_tokens')
         .values({ token_hash: next.tokenHash, grant_id: grantId, created_at: now, expires_at: next.expiresAt, rotated_at: null })
         .execute();
+      await trx.updateTable('grants').set({ last_used_at: now }).where('id', '=', grantId).execute();
     });
   }
 
@@ -125,21 +127,28 @@ export class GrantsRepository {
   }
 
   /** The user's grants still in force, newest first, with the name each client registered. */
-  async listActiveForUser(userId: string): Promise<{ grantId: string; clientName: string; scope: string; createdAt: number }[]> {
+  async listActiveForUser(
+    userId: string,
+  ): Promise<{ grantId: string; clientName: string; redirectHost: string; scope: string; createdAt: number; lastUsedAt: number }[]> {
     const rows = await this.db
       .selectFrom('grants as g')
       .innerJoin('clients as c', 'c.client_id', 'g.client_id')
-      .select(['g.id', 'g.scope', 'g.created_at', 'c.metadata', 'c.client_id'])
+      .select(['g.id', 'g.scope', 'g.created_at', 'g.last_used_at', 'c.metadata', 'c.client_id'])
       .where('g.user_id', '=', userId)
       .where('g.revoked_at', 'is', null)
       .orderBy('g.created_at', 'desc')
       .execute();
-    return rows.map((row) => ({
-      grantId: row.id,
-      clientName: (JSON.parse(row.metadata) as { client_name?: string }).client_name ?? row.client_id,
-      scope: row.scope,
-      createdAt: Number(row.created_at),
-    }));
+    return rows.map((row) => {
+      const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[] };
+      return {
+        grantId: row.id,
+        clientName: metadata.client_name ?? row.client_id,
+        redirectHost: new URL(metadata.redirect_uris[0]!).host || metadata.redirect_uris[0]!,
+        scope: row.scope,
+        createdAt: Number(row.created_at),
+        lastUsedAt: Number(row.last_used_at ?? row.created_at),
+      };
+    });
   }
 
   /** Grants revoked at or after `since` (ms), for the resource server's revocation list. */

@@ -1,5 +1,6 @@
 // The storage facade: one database, one repository per aggregate.
 import { sql } from 'kysely';
+import { AuditRepository } from './audit.js';
 import { ClientsRepository } from './clients.js';
 import { CodesRepository } from './codes.js';
 import { migrateToLatest, openDatabase, type Db } from './database.js';
@@ -18,6 +19,7 @@ export interface Storage {
   sessions: SessionsRepository;
   signingKeys: SigningKeysRepository;
   notes: NotesRepository;
+  audit: AuditRepository;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -40,6 +42,7 @@ export async function openStorage(databaseUrl: string): Promise<Storage> {
     sessions: new SessionsRepository(db),
     signingKeys: new SigningKeysRepository(db),
     notes: new NotesRepository(db),
+    audit: new AuditRepository(db),
     async ping() {
       try {
         await sql`select 1`.execute(db);
@@ -58,3 +61,4 @@ export type { Grant, RefreshToken } from './grants.js';
 export type { Note } from './notes.js';
 export type { User } from './users.js';
 export type { ClientsRepository } from './clients.js';
+export type { AuditEvent, AuditEventType } from './audit.js';

@@ -101,4 +101,26 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('grants_client').on('grants').column('client_id').execute();
     },
   },
+  '0003_rotation_audit_usage': {
+    async up(db: Kysely<any>) {
+      // Key rotation: a new key is published first and signs only from activates_at; retired_at may lie ahead.
+      await db.schema.alterTable('signing_keys').addColumn('activates_at', 'bigint').execute();
+      await db.updateTable('signing_keys').set((eb) => ({ activates_at: eb.ref('created_at') })).execute();
+      // When a grant last had tokens issued (exchange or refresh), shown on the account page.
+      await db.schema.alterTable('grants').addColumn('last_used_at', 'bigint').execute();
+      await db.updateTable('grants').set((eb) => ({ last_used_at: eb.ref('created_at') })).execute();
+
+      await db.schema
+        .createTable('audit_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text')
+        .addColumn('client_id', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+    },
+  },
 };

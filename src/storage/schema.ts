@@ -32,6 +32,7 @@ export interface GrantsTable {
   resource: string;
   created_at: number;
   revoked_at: number | null;
+  last_used_at: number | null;
 }
 
 export interface AuthorizationCodesTable {
@@ -65,6 +66,9 @@ export interface SigningKeysTable {
   /** The private JWK, AES-256-GCM encrypted with a key derived from JWT_SECRET. */
   private_jwk_encrypted: string;
   created_at: number;
+  /** When the key starts signing; it is published from creation. */
+  activates_at: number | null;
+  /** When the key leaves the JWKS (possibly in the future); tokens it signed are refused from then on. */
   retired_at: number | null;
 }
 
@@ -83,6 +87,17 @@ export interface NotesTable {
   created_at: number;
 }
 
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  type: string;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  /** Event details as JSON: never a secret. */
+  detail: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -92,4 +107,5 @@ export interface Database {
   signing_keys: SigningKeysTable;
   sessions: SessionsTable;
   notes: NotesTable;
+  audit_events: AuditEventsTable;
 }

@@ -41,8 +41,8 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
   const { reuse } = options;
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const dbFile = join(dir, 'gatehouse.db');
-  let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-  const server = createAdaptorServer({ fetch: (request) => handler(request) }) as Server;
+  let handler: Gatehouse['fetch'] = () => new Response('starting', { status: 503 });
+  const server = createAdaptorServer({ fetch: (request, env) => handler(request, env) }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(reuse?.port ?? 0, '127.0.0.1', () => resolve());

@@ -163,6 +163,19 @@ describe('authorization endpoint', () => {
     assert.match(answer.html!, /expired/);
   });
 
+  it('binds the consent form to the request it shows: its token cannot approve another request', async () => {
+    const browser = new Browser();
+    await signInAndDecide(authorizationUrl(gh, claude, withPkce), { browser });
+    const shown = await browser.go(authorizationUrl(gh, claude, { ...withPkce, state: 'shown' }));
+    const other = await browser.go(authorizationUrl(gh, cli, { ...withPkce, state: 'other' }));
+    const swapped = await browser.submit(new URL('/consent', gh.baseUrl), {
+      csrf: hiddenFields(shown.html!).csrf!,
+      request: hiddenFields(other.html!).request!,
+      decision: 'approve',
+    });
+    assert.equal(swapped.page!.status, 403);
+  });
+
   it('redirects a denial with access_denied, state and iss', async () => {
     const redirect = await signInAndDecide(authorizationUrl(gh, claude, withPkce), { decision: 'deny' });
     assert.equal(redirect.searchParams.get('error'), 'access_denied');

@@ -152,6 +152,15 @@ describe('MCP endpoint authentication and authorization', () => {
     assert.equal(evilPreflight.headers.get('access-control-allow-origin'), null);
   });
 
+  it('refuses a POST that is not application/json with 415', async () => {
+    const response = await fetch(gh.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'application/json, text/event-stream', authorization: `Bearer ${tokens.access_token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    assert.equal(response.status, 415);
+  });
+
   it('answers a body that is not JSON with a JSON-RPC parse error', async () => {
     const response = await fetch(gh.mcpUrl, {
       method: 'POST',

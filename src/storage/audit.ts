@@ -1,0 +1,72 @@
+// The security audit trail: who did what, from where, when. Details never hold a secret.
+import { randomUUID } from 'node:crypto';
+import type { Db } from './database.js';
+
+export type AuditEventType =
+  | 'client.registered'
+  | 'client.updated'
+  | 'client.deleted'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.locked'
+  | 'consent.approved'
+  | 'consent.denied'
+  | 'token.issued'
+  | 'refresh.reuse_detected'
+  | 'code.replay_detected'
+  | 'grant.revoked'
+  | 'key.rotated';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  userId?: string | undefined;
+  clientId?: string | undefined;
+  ip?: string | undefined;
+  detail?: Record<string, unknown>;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  id: string;
+  at: number;
+}
+
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
+
+  async record(event: AuditEvent, at = Date.now()): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        at,
+        type: event.type,
+        user_id: event.userId ?? null,
+        client_id: event.clientId ?? null,
+        ip: event.ip ?? null,
+        detail: event.detail ? JSON.stringify(event.detail) : null,
+      })
+      .execute();
+  }
+
+  /** Newest first. */
+  async list(filter: { limit: number; type?: string | undefined; userId?: string | undefined; clientId?: string | undefined }): Promise<StoredAuditEvent[]> {
+    let query = this.db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id').limit(filter.limit);
+    if (filter.type) query = query.where('type', '=', filter.type);
+    if (filter.userId) query = query.where('user_id', '=', filter.userId);
+    if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
+    return (await query.execute()).map((row) => ({
+      id: row.id,
+      at: Number(row.at),
+      type: row.type as AuditEventType,
+      userId: row.user_id ?? undefined,
+      clientId: row.client_id ?? undefined,
+      ip: row.ip ?? undefined,
+      detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : undefined,
+    }));
+  }
+
+  async purgeBefore(at: number): Promise<number> {
+    const result = await this.db.deleteFrom('audit_events').where('at', '<', at).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
