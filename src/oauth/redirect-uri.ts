@@ -27,24 +27,18 @@ export function redirectUriProblem(uri: string): string | undefined {
 }
 
 /**
- * Exact string comparison (RFC 9700 §4.1.3), except that a loopback redirect may use any port
- * (RFC 8252 §7.3): native clients pick a free port at run time.
+ * Exact string comparison (RFC 9700 §4.1.3), except that a loopback redirect may use any port (RFC 8252 §7.3):
+ * native clients pick a free port at run time. Only the port is ignored: the rest must match character for
+ * character, so no other spelling of a loopback address, path or query slips through URL normalisation.
  */
 export function matchesRegisteredRedirect(requested: string, registered: readonly string[]): boolean {
   if (registered.includes(requested)) return true;
-  const req = parseLoopback(requested);
-  if (!req) return false;
-  return registered.some((candidate) => {
-    const reg = parseLoopback(candidate);
-    return reg !== undefined && reg.hostname === req.hostname && reg.pathname === req.pathname && reg.search === req.search;
-  });
+  const portless = withoutLoopbackPort(requested);
+  return portless !== undefined && registered.some((candidate) => withoutLoopbackPort(candidate) === portless);
 }
 
-function parseLoopback(uri: string): URL | undefined {
-  try {
-    const url = new URL(uri);
-    return url.protocol === 'http:' && isLoopbackHost(url.hostname) && !uri.includes('#') ? url : undefined;
-  } catch {
-    return undefined;
-  }
+/** `http://127.0.0.1:4567/cb` → `http://127.0.0.1/cb`, for the literal loopback spellings only; else undefined. */
+function withoutLoopbackPort(uri: string): string | undefined {
+  const match = /^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\]))(?::\d{1,5})?([/?].*)?$/.exec(uri);
+  return match ? match[1]! + (match[2] ?? '') : undefined;
 }

@@ -123,4 +123,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
     },
   },
+  '0004_notes_search_text': {
+    async up(db: Kysely<any>) {
+      // Lower-cased in JavaScript, which folds every script: SQLite's lower() and LIKE fold ASCII only.
+      await db.schema.alterTable('notes').addColumn('search_text', 'text', (c) => c.notNull().defaultTo('')).execute();
+      const notes = await db.selectFrom('notes').select(['id', 'title', 'body']).execute();
+      for (const note of notes) {
+        await db.updateTable('notes').set({ search_text: `${note.title}\n${note.body}`.toLowerCase() }).where('id', '=', note.id).execute();
+      }
+    },
+  },
 };

@@ -13,6 +13,9 @@ export interface Note {
 type NoteRow = { id: string; title: string; body: string; created_at: number };
 const toNote = (row: NoteRow): Note => ({ id: row.id, title: row.title, body: row.body, createdAt: Number(row.created_at) });
 
+/** What search matches against: title and body, lower-cased in JavaScript, which folds every script. */
+const searchText = (title: string, body: string) => `${title}\n${body}`.toLowerCase();
+
 /** Escapes LIKE wildcards so a search for "50%" means the characters, not a pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -20,7 +23,7 @@ export class NotesRepository {
   constructor(private readonly db: Db) {}
 
   async create(userId: string, input: { title: string; body: string }): Promise<Note> {
-    const row = { id: randomUUID(), user_id: userId, title: input.title, body: input.body, created_at: Date.now() };
+    const row = { id: randomUUID(), user_id: userId, title: input.title, body: input.body, created_at: Date.now(), search_text: searchText(input.title, input.body) };
     await this.db.insertInto('notes').values(row).execute();
     return toNote(row);
   }
@@ -47,19 +50,14 @@ export class NotesRepository {
     return row && toNote(row);
   }
 
-  /** Case-insensitive substring search over title and body. */
+  /** Case-insensitive substring search over title and body, in any script. */
   async search(userId: string, query: string, limit = 50): Promise<Note[]> {
     const pattern = likePattern(query);
     const rows = await this.db
       .selectFrom('notes')
       .select(['id', 'title', 'body', 'created_at'])
       .where('user_id', '=', userId)
-      .where((eb) =>
-        eb.or([
-          eb(sql`lower(title)`, 'like', sql`${pattern} escape '\\'`),
-          eb(sql`lower(body)`, 'like', sql`${pattern} escape '\\'`),
-        ]),
-      )
+      .where('search_text', 'like', sql<string>`${pattern} escape '\\'`)
       .orderBy('created_at', 'desc')
       .orderBy('id')
       .limit(limit)

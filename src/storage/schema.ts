@@ -85,6 +85,8 @@ export interface NotesTable {
   title: string;
   body: string;
   created_at: number;
+  /** Title and body lower-cased, for case-insensitive search in any script. */
+  search_text: string;
 }
 
 export interface AuditEventsTable {
