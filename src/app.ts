@@ -1,6 +1,6 @@
 // Assembles the HTTP surface: discovery, the authorization server, sign-in pages, and the guarded MCP endpoints.
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -80,13 +80,15 @@ export function createApp(deps: AppDeps) {
 
   // Discovery is public: any origin may read it, and it is never behind auth.
   app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'], maxAge: 86400 }));
-  const browserApi = cors({
+  const corsForBrowsers = cors({
     origin: config.corsOrigins,
     allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
     allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'MCP-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'],
     exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id', 'MCP-Protocol-Version'],
     maxAge: 86400,
   });
+  // Only browsers send Origin; server-to-server calls (Claude's backend) skip the CORS work entirely.
+  const browserApi: MiddlewareHandler = (c, next) => (c.req.header('origin') === undefined ? next() : corsForBrowsers(c, next));
   const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
   for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi, oauthBody);
   for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
@@ -186,7 +188,8 @@ function requestLog(logger: Logger) {
     c.set('requestId', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
+    // Set on the response in place: c.header() after the handler would copy the whole response.
+    c.res.headers.set('X-Request-Id', requestId);
     logger.info(
       { req_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
       'request',

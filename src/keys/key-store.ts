@@ -33,6 +33,7 @@ interface LoadedKey {
 export class KeyStore {
   private signing: LoadedKey[] = [];
   private published: JSONWebKeySet = { keys: [] };
+  private publishedKids = new Set<string>();
   private keySet = createLocalJWKSet({ keys: [] });
   private lastReload = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -57,6 +58,11 @@ export class KeyStore {
   /** The public keys: every key that is signing, about to sign, or still verifying what it signed. */
   get jwks(): JSONWebKeySet {
     return this.published;
+  }
+
+  /** Whether `kid` is still published: tokens of a retired key are refused, even where they were verified before. */
+  publishes(kid: string): boolean {
+    return this.publishedKids.has(kid);
   }
 
   /** Signs `payload` with the newest active key; the header names the key (`kid`) and the token type (`typ`). */
@@ -84,6 +90,7 @@ export class KeyStore {
     for (const key of stored) signing.push({ kid: key.kid, activatesAt: key.activatesAt, privateKey: await this.decryptPrivate(key) });
     this.signing = signing;
     this.published = { keys: stored.map((key) => JSON.parse(key.publicJwk) as JWK) };
+    this.publishedKids = new Set(stored.map((key) => key.kid));
     this.keySet = createLocalJWKSet(this.published);
     this.lastReload = Date.now();
   }

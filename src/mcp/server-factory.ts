@@ -2,6 +2,7 @@
 // caller's identity and every configured toolset.
 import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerNotifier } from '@modelcontextprotocol/server';
 import { VERSION } from '../version.js';
+import { cacheSchemaConversions } from './schema-cache.js';
 import type { Caller, ToolContext, Toolset } from './toolset.js';
 
 export interface ServerFactoryDeps {
@@ -21,9 +22,8 @@ export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
       notify: deps.notify(),
       sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
     };
-    const server = new McpServer(
-      { name: 'gatehouse', title: 'Gatehouse', version: VERSION },
-      { requestState: { verify: deps.requestState.verify } },
+    const server = cacheSchemaConversions(
+      new McpServer({ name: 'gatehouse', title: 'Gatehouse', version: VERSION }, { requestState: { verify: deps.requestState.verify } }),
     );
     for (const toolset of deps.toolsets) toolset(server, context);
     return server;

@@ -1,6 +1,7 @@
 // Verifies Gatehouse's own access tokens for the MCP endpoint: signature by a published key (ES256 only, `kid`
 // required), type at+jwt (RFC 9068), issuer, audience = the requested MCP endpoint (RFC 8707), expiry, and a grant
-// that has not been revoked.
+// that has not been revoked. A verified token is remembered until it expires, so the next call with it costs a
+// map lookup instead of a signature check; revocation, expiry and key retirement are still checked on every use.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
@@ -12,8 +13,18 @@ export class InvalidAccessToken extends Error {
 }
 
 const REQUIRED_CLAIMS = ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'grant_id'];
+/** Bounds the memory of the cache: about 1.5 KB a token. */
+const MAX_CACHED = 20_000;
+
+interface Verified {
+  authInfo: AuthInfo;
+  kid: string;
+  expiresAtMs: number;
+}
 
 export class AccessTokenVerifier {
+  private readonly verified = new Map<string, Verified>();
+
   constructor(
     private readonly keys: KeyStore,
     private readonly issuer: string,
@@ -21,6 +32,20 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string, resource: string): Promise<AuthInfo> {
+    const key = `${resource}\n${token}`;
+    const known = this.verified.get(key);
+    if (known && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
+      if (this.revocations.has((known.authInfo.extra!.caller as Caller).grantId)) throw new InvalidAccessToken('the access token has been revoked');
+      return { ...known.authInfo };
+    }
+    this.verified.delete(key);
+    const verified = await this.verifyFully(token, resource);
+    if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(key, verified);
+    return { ...verified.authInfo };
+  }
+
+  private async verifyFully(token: string, resource: string): Promise<Verified> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -37,7 +62,7 @@ export class AccessTokenVerifier {
     }
     const caller: Caller = { userId: String(payload.sub), username: String(payload.preferred_username ?? payload.sub), grantId: String(payload.grant_id) };
     if (this.revocations.has(caller.grantId)) throw new InvalidAccessToken('the access token has been revoked');
-    return {
+    const authInfo: AuthInfo = {
       token,
       clientId: String(payload.client_id),
       scopes: String(payload.scope).split(' ').filter(Boolean),
@@ -45,6 +70,7 @@ export class AccessTokenVerifier {
       resource: new URL(resource),
       extra: { caller },
     };
+    return { authInfo, kid: header.kid, expiresAtMs: payload.exp! * 1000 };
   }
 }
 

@@ -1,10 +1,11 @@
 // The gate in front of each MCP endpoint: browser origin, bearer token, then the scope the JSON-RPC method needs.
 // Only a request that passes all three reaches the MCP handler, with the verified caller and the parsed body.
-import { readRequestBody, type AuthInfo } from '@modelcontextprotocol/server';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
+import { readBodyText } from '../http/body.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { InvalidAccessToken } from './access-token-verifier.js';
-import { insufficientScope, unauthorized } from './challenge.js';
+import { insufficientScope, unauthorized, type Refusal } from './challenge.js';
 import { protectedResourceMetadataUrl } from './metadata.js';
 import { missingScope } from './scope-policy.js';
 
@@ -18,8 +19,9 @@ export interface GuardDeps {
   maxBodyBytes: number;
 }
 
-const jsonRpcError = (status: number, code: number, message: string) =>
-  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415, code: number, message: string) =>
+  c.json({ jsonrpc: '2.0', error: { code, message }, id: null }, status);
+const refuse = (c: Context, refusal: Refusal) => c.json(refusal.body, refusal.status, refusal.headers);
 
 export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpServe) {
   const resource = deps.baseUrl + mcpPath;
@@ -30,32 +32,32 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
     const request = c.req.raw;
     // MCP transport security: a browser page from a foreign origin must not drive this endpoint (DNS rebinding).
     const origin = request.headers.get('origin');
-    if (origin !== null && !origins.has(origin)) return jsonRpcError(403, -32000, `origin ${origin} is not allowed`);
+    if (origin !== null && !origins.has(origin)) return jsonRpcError(c, 403, -32000, `origin ${origin} is not allowed`);
 
     const token = bearerToken(request.headers.get('authorization'));
-    if (token === undefined) return unauthorized(metadataUrl);
+    if (token === undefined) return refuse(c, unauthorized(metadataUrl));
     let authInfo: AuthInfo;
     try {
       authInfo = await deps.verifier.verify(token, resource);
     } catch (error) {
-      if (error instanceof InvalidAccessToken) return unauthorized(metadataUrl, error.message);
+      if (error instanceof InvalidAccessToken) return refuse(c, unauthorized(metadataUrl, error.message));
       throw error;
     }
 
     if (request.method !== 'POST') return serve(request, { authInfo });
     // Streamable HTTP carries JSON-RPC as application/json and nothing else.
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return jsonRpcError(415, -32600, 'Content-Type must be application/json');
-    const body = await readRequestBody(request, deps.maxBodyBytes);
-    if (body.tooLarge) return jsonRpcError(413, -32600, 'request body too large');
+    if (type !== 'application/json') return jsonRpcError(c, 415, -32600, 'Content-Type must be application/json');
+    const body = await readBodyText(c, deps.maxBodyBytes);
+    if (body.tooLarge) return jsonRpcError(c, 413, -32600, 'request body too large');
     let parsedBody: unknown;
     try {
       parsedBody = JSON.parse(body.text);
     } catch {
-      return jsonRpcError(400, -32700, 'parse error: the body is not valid JSON');
+      return jsonRpcError(c, 400, -32700, 'parse error: the body is not valid JSON');
     }
     const scope = missingScope(parsedBody, authInfo.scopes);
-    if (scope) return insufficientScope(metadataUrl, scope);
+    if (scope) return refuse(c, insufficientScope(metadataUrl, scope));
     return serve(request, { authInfo, parsedBody });
   };
 }

@@ -5,7 +5,17 @@ import { z } from 'zod';
 import type { Toolset } from '../mcp/toolset.js';
 import type { Note, NotesRepository } from '../storage/notes.js';
 
+// Schemas are built once: the toolset runs for every request, and Gatehouse reuses their conversions.
 const NoteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), created_at: z.string() });
+const Schemas = {
+  whoami: z.object({ id: z.string(), username: z.string(), client_id: z.string(), scopes: z.array(z.string()) }),
+  createInput: z.object({ title: z.string().min(1).max(200), body: z.string().max(20_000).default('') }),
+  noteList: z.object({ notes: z.array(NoteShape) }),
+  searchInput: z.object({ query: z.string().min(1).max(200) }),
+  deleteInput: z.object({ id: z.string().min(1).max(100) }),
+  deleted: z.object({ deleted: z.boolean() }),
+  promptArgs: z.object({ topic: z.string().max(200).optional() }),
+};
 const toResult = (note: Note) => ({ id: note.id, title: note.title, body: note.body, created_at: new Date(note.createdAt).toISOString() });
 const noteUri = (id: string) => `note://${id}`;
 
@@ -27,7 +37,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
     {
       title: 'Who am I',
       description: 'Tells which user this connection acts for, through which client, with which scopes.',
-      outputSchema: z.object({ id: z.string(), username: z.string(), client_id: z.string(), scopes: z.array(z.string()) }),
+      outputSchema: Schemas.whoami,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => structured(whoami()),
@@ -38,7 +48,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
     {
       title: 'Create a note',
       description: 'Saves a note for the signed-in user.',
-      inputSchema: z.object({ title: z.string().min(1).max(200), body: z.string().max(20_000).default('') }),
+      inputSchema: Schemas.createInput,
       outputSchema: NoteShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
@@ -50,7 +60,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
     {
       title: 'List notes',
       description: 'Lists the signed-in user’s notes, newest first.',
-      outputSchema: z.object({ notes: z.array(NoteShape) }),
+      outputSchema: Schemas.noteList,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async () => structured({ notes: (await notes.list(userId)).map(toResult) }),
@@ -61,8 +71,8 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
     {
       title: 'Search notes',
       description: 'Finds the signed-in user’s notes whose title or body contains the text (case-insensitive).',
-      inputSchema: z.object({ query: z.string().min(1).max(200) }),
-      outputSchema: z.object({ notes: z.array(NoteShape) }),
+      inputSchema: Schemas.searchInput,
+      outputSchema: Schemas.noteList,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ query }) => structured({ notes: (await notes.search(userId, query)).map(toResult) }),
@@ -73,8 +83,8 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
     {
       title: 'Delete a note',
       description: 'Deletes one of the signed-in user’s notes by id.',
-      inputSchema: z.object({ id: z.string().min(1).max(100) }),
-      outputSchema: z.object({ deleted: z.boolean() }),
+      inputSchema: Schemas.deleteInput,
+      outputSchema: Schemas.deleted,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async ({ id }) => {
@@ -107,7 +117,7 @@ function registerPrompts(server: McpServer, notes: NotesRepository, userId: stri
     {
       title: 'Summarize my notes',
       description: 'Asks the model to summarize your notes, optionally around a topic.',
-      argsSchema: z.object({ topic: z.string().max(200).optional() }),
+      argsSchema: Schemas.promptArgs,
     },
     async ({ topic }) => {
       const found = topic ? await notes.search(userId, topic) : await notes.list(userId);

@@ -20,6 +20,7 @@ describe('signing key rotation', () => {
   it('publishes a new key before it signs, keeps the old one verifying, then retires it', async () => {
     const { tokens: before } = await obtainTokens(gh);
     const oldKid = decodeProtectedHeader(before.access_token).kid!;
+    assert.equal((await listTools(before.access_token)).status, 200, 'verified once, so the server remembers it');
     const { signingKeys } = gh.gatehouse.storage;
 
     // A scheduled rotation: the new key signs in an hour, so it is only published for now.
@@ -37,7 +38,7 @@ describe('signing key rotation', () => {
     assert.equal(decodeProtectedHeader(after.access_token).kid, now.kid);
     assert.equal((await listTools(after.access_token)).status, 200);
     const refused = await listTools(before.access_token);
-    assert.equal(refused.status, 401, 'a token signed by a retired key is refused');
+    assert.equal(refused.status, 401, 'a token signed by a retired key is refused, even though it was verified before');
     assert.match(refused.headers.get('www-authenticate')!, /invalid_token/);
   });
 });
