@@ -259,9 +259,10 @@ async function memoryFigures(gatehouse: ServerProcess, dbFile: string): Promise<
     { connections: 32, amount: tokens.length, expectStatus: 200 },
   );
   const afterTokens = gatehouse.rssMb();
-  const open = await openListenStreams(gatehouse.url, tokens.slice(0, streams));
+  const { requests: open, acknowledged } = await openListenStreams(gatehouse.url, tokens.slice(0, streams));
   const afterStreams = gatehouse.rssMb();
   for (const request of open) request.destroy();
+  if (acknowledged !== streams) throw new Error(`only ${acknowledged} of ${streams} subscription streams opened`);
   return [
     { ...row(`${users.toLocaleString('en')} users' tokens, each used once`, used), rssMb: afterTokens, target: `growth ${(afterTokens - before).toFixed(1)} MB (< 50 MB)` },
     { scenario: `${streams.toLocaleString('en')} open subscription streams`, rps: 0, p50: 0, p99: 0, rssMb: afterStreams, target: `growth ${(afterStreams - afterTokens).toFixed(1)} MB` },
@@ -295,7 +296,8 @@ async function mintTokens(dbFile: string, count: number, issuer: string): Promis
 }
 
 /** Opens `subscriptions/listen` streams (2026-07-28) and waits for each to be acknowledged. */
-async function openListenStreams(base: string, tokens: string[]): Promise<ClientRequest[]> {
+async function openListenStreams(base: string, tokens: string[]): Promise<{ requests: ClientRequest[]; acknowledged: number }> {
+  let acknowledged = 0;
   const url = new URL('/mcp', base);
   const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
   const requests: ClientRequest[] = [];
@@ -317,7 +319,10 @@ async function openListenStreams(base: string, tokens: string[]): Promise<Client
               },
             },
             (response) => {
-              response.once('data', () => resolve());
+              response.once('data', (chunk: Buffer) => {
+                if (response.statusCode === 200 && chunk.toString().includes('notifications/subscriptions/acknowledged')) acknowledged++;
+                resolve();
+              });
               response.once('end', () => resolve());
             },
           );
@@ -327,7 +332,7 @@ async function openListenStreams(base: string, tokens: string[]): Promise<Client
         }),
     ),
   );
-  return requests;
+  return { requests, acknowledged };
 }
 
 /** A steady load for `seconds`, with memory sampled along the way: it should not grow. */

@@ -18,12 +18,15 @@ const MAX_CACHED = 20_000;
 
 interface Verified {
   authInfo: AuthInfo;
+  resource: string;
   kid: string;
   expiresAtMs: number;
 }
 
 export class AccessTokenVerifier {
   private readonly verified = new Map<string, Verified>();
+  /** One URL object per MCP endpoint, shared by every cached token. */
+  private readonly resourceUrls = new Map<string, URL>();
 
   constructor(
     private readonly keys: KeyStore,
@@ -32,16 +35,15 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string, resource: string): Promise<AuthInfo> {
-    const key = `${resource}\n${token}`;
-    const known = this.verified.get(key);
-    if (known && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
+    const known = this.verified.get(token);
+    if (known && known.resource === resource && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
       if (this.revocations.has((known.authInfo.extra!.caller as Caller).grantId)) throw new InvalidAccessToken('the access token has been revoked');
       return { ...known.authInfo };
     }
-    this.verified.delete(key);
     const verified = await this.verifyFully(token, resource);
+    this.verified.delete(token);
     if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(key, verified);
+    this.verified.set(token, verified);
     return { ...verified.authInfo };
   }
 
@@ -67,10 +69,16 @@ export class AccessTokenVerifier {
       clientId: String(payload.client_id),
       scopes: String(payload.scope).split(' ').filter(Boolean),
       expiresAt: payload.exp,
-      resource: new URL(resource),
+      resource: this.resourceUrl(resource),
       extra: { caller },
     };
-    return { authInfo, kid: header.kid, expiresAtMs: payload.exp! * 1000 };
+    return { authInfo, resource, kid: header.kid, expiresAtMs: payload.exp! * 1000 };
+  }
+
+  private resourceUrl(resource: string): URL {
+    let url = this.resourceUrls.get(resource);
+    if (!url) this.resourceUrls.set(resource, (url = new URL(resource)));
+    return url;
   }
 }
 
