@@ -14,7 +14,11 @@ export interface Config {
   /** Public origin, no trailing slash: the issuer and the base of every advertised URL. */
   baseUrl: string;
   databaseUrl: string;
+  /** PostgreSQL connections per instance. */
+  databasePoolSize: number;
   redisUrl: string | undefined;
+  /** How long a shutdown waits for requests and streams in flight before closing them, in milliseconds. */
+  shutdownTimeoutMs: number;
   /** Master secret: encrypts signing keys at rest, signs cookies and pending authorization requests. */
   jwtSecret: string;
   /** Where generated files live (the SQLite file's folder, or ./data). */
@@ -85,7 +89,12 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().optional(),
   BASE_URL: z.string().optional(),
-  DATABASE_URL: z.string().default('sqlite:data/gatehouse.db'),
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:data/gatehouse.db')
+    .refine((url) => /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(url), 'use sqlite:PATH, sqlite::memory: or postgres://…'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  SHUTDOWN_TIMEOUT: duration('10'),
   REDIS_URL: z.string().optional(),
   JWT_SECRET: z.string().optional(),
   ADMIN_USERNAME: z.string().min(1).max(64).default('admin'),
@@ -149,7 +158,9 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     host: e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     baseUrl,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     jwtSecret: resolveJwtSecret(e.JWT_SECRET, production, e.DATABASE_URL, dataDir),
     dataDir,
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
@@ -229,6 +240,8 @@ function resolveJwtSecret(value: string | undefined, production: boolean, databa
     return value;
   }
   if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (try: openssl rand -base64 48)');
+  // Instances sharing a database must share the secret that encrypts its signing keys.
+  if (!databaseUrl.startsWith('sqlite:')) throw new ConfigError('JWT_SECRET is required with PostgreSQL: every instance must use the same one');
   // An in-memory database forgets everything on exit, so its secret need not outlive the process either.
   if (databaseUrl === 'sqlite::memory:') return randomBytes(48).toString('base64url');
   const file = join(dataDir, 'jwt-secret');

@@ -43,7 +43,11 @@ export interface Gatehouse {
 export async function createGatehouse(options: GatehouseOptions = {}): Promise<Gatehouse> {
   const config = loadConfig(options.env ?? readEnvironment());
   const logger = options.logger ?? createLogger(config.logLevel);
-  const storage = await openStorage(config.databaseUrl);
+  const storage = await openStorage(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    onError: (error) => logger.warn({ err: error }, 'database connection lost; it will be reopened for the next query'),
+    connectAttempts: 10,
+  });
   try {
     const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true });
     const generatedAdminPassword = await ensureFirstUser(storage.users, config.admin);

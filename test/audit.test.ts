@@ -11,7 +11,7 @@ describe('audit trail', () => {
   let gh: TestGatehouse;
   const cli = (args: string[]) =>
     promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: `sqlite:${gh.dbFile}`, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' },
+      env: { ...process.env, DATABASE_URL: gh.databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' },
     });
 
   before(async () => {

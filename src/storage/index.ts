@@ -25,13 +25,31 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-export async function openStorage(databaseUrl: string): Promise<Storage> {
-  const db = openDatabase(databaseUrl);
-  try {
-    await migrateToLatest(db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
+export interface StorageOptions {
+  poolSize?: number;
+  onError?: (error: Error) => void;
+  /** How many times to try reaching the database at start (a managed database may come up after the app). */
+  connectAttempts?: number;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '08001', '08006']);
+const isConnectionError = (error: unknown) =>
+  CONNECTION_ERRORS.has((error as { code?: string }).code ?? '') || /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error).message));
+
+export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
+  const db = openDatabase(databaseUrl, { poolSize: options.poolSize ?? 10, onError: options.onError ?? (() => undefined) });
+  const attempts = options.connectAttempts ?? 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db);
+      break;
+    } catch (error) {
+      if (attempt >= attempts || !isConnectionError(error)) {
+        await db.destroy();
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+    }
   }
   return {
     db,

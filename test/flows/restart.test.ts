@@ -36,10 +36,9 @@ describe('restart safety', () => {
 
   it('refuses to start with a JWT_SECRET that cannot decrypt the stored signing key', async () => {
     const gh = await startGatehouse();
-    const dbFile = gh.dbFile;
     const { createGatehouse } = await import('../../src/index.js');
     await assert.rejects(
-      createGatehouse({ env: { DATABASE_URL: `sqlite:${dbFile}`, JWT_SECRET: 'another-secret-another-secret-another-secret', LOG_LEVEL: 'silent' } }),
+      createGatehouse({ env: { DATABASE_URL: gh.databaseUrl, JWT_SECRET: 'another-secret-another-secret-another-secret', LOG_LEVEL: 'silent' } }),
       /JWT_SECRET differs/,
     );
     await gh.close();

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { createGatehouse, type Environment, type Gatehouse, type GatehouseOptions } from '../../src/index.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const ADMIN = { username: 'admin', password: 'correct horse battery staple' };
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -23,7 +24,10 @@ export interface TestGatehouse {
   baseUrl: string;
   mcpUrl: string;
   gatehouse: Gatehouse;
-  dbFile: string;
+  /** DATABASE_URL of this server: a fresh SQLite file, or a fresh PostgreSQL database (TEST_DIALECT=postgres). */
+  databaseUrl: string;
+  /** The SQLite file, when the database is one. */
+  dbFile: string | undefined;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   register(body?: object): Promise<Response>;
   /** Stops the server and opens a new one on the same port, database and secret. */
@@ -33,14 +37,14 @@ export interface TestGatehouse {
 
 export interface StartOptions {
   toolsets?: GatehouseOptions['toolsets'];
-  /** Restart on an earlier run's folder and port. */
-  reuse?: { dir: string; port: number };
+  /** Restart on an earlier run's folder, database and port. */
+  reuse?: { dir: string; port: number; database: TestDatabase };
 }
 
 export async function startGatehouse(delta: Environment = {}, options: StartOptions = {}): Promise<TestGatehouse> {
   const { reuse } = options;
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-  const dbFile = join(dir, 'gatehouse.db');
+  const database = await createTestDatabase(dir, reuse?.database);
   let handler: Gatehouse['fetch'] = () => new Response('starting', { status: 503 });
   const server = createAdaptorServer({ fetch: (request, env) => handler(request, env) }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -53,7 +57,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     NODE_ENV: 'test',
     PORT: String(port),
     BASE_URL: baseUrl,
-    DATABASE_URL: `sqlite:${dbFile}`,
+    DATABASE_URL: database.url,
     JWT_SECRET: TEST_JWT_SECRET,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
@@ -65,6 +69,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     gatehouse = await createGatehouse({ env, ...(options.toolsets && { toolsets: options.toolsets }) });
   } catch (error) {
     server.close();
+    if (!reuse) await database.drop();
     throw error;
   }
   handler = gatehouse.fetch;
@@ -78,7 +83,8 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     baseUrl,
     mcpUrl: `${baseUrl}/mcp`,
     gatehouse,
-    dbFile,
+    databaseUrl: database.url,
+    dbFile: database.file,
     fetch: (path, init) => fetch(new URL(path, baseUrl), { redirect: 'manual', ...init }),
     register: (body = CLAUDE_REGISTRATION) =>
       fetch(`${baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -86,10 +92,11 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
       await stop();
       // Let this process's HTTP client see the closed keep-alive sockets before it picks one for a POST.
       await sleep(50);
-      return startGatehouse(delta, { ...options, reuse: { dir, port } });
+      return startGatehouse(delta, { ...options, reuse: { dir, port, database } });
     },
     async close() {
       await stop();
+      await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

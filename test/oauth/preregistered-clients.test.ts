@@ -67,7 +67,7 @@ describe('gatehouse clients add', () => {
     let gh = await startGatehouse();
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'clients', ...args], {
-        env: { ...process.env, DATABASE_URL: `sqlite:${gh.dbFile}`, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' },
+        env: { ...process.env, DATABASE_URL: gh.databaseUrl, JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent' },
       });
     try {
       const { stdout } = await run(['add', '--id', 'cli-client', '--redirect-uri', CALLBACK, '--name', 'From the CLI', '--json']);

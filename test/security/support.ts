@@ -2,8 +2,8 @@
 // standard refusals they expect, and a browser that plays a signed-in victim.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { Browser, hiddenFields } from '../helpers/browser.js';
+import { tableNames } from '../helpers/database.js';
 import { ADMIN, type TestGatehouse } from '../helpers/gatehouse.js';
 
 export const TABLES = ['users', 'clients', 'grants', 'authorization_codes', 'refresh_tokens', 'signing_keys', 'sessions', 'notes'] as const;
@@ -12,12 +12,12 @@ export type Table = (typeof TABLES)[number];
 /** Every application table with its row count, plus the names of all tables, so a dropped one shows too. */
 export async function census(gh: TestGatehouse): Promise<{ tables: string[]; rows: Record<Table, number> }> {
   const db = gh.gatehouse.storage.db;
-  const names = await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(db);
+  const names = await tableNames(db);
   const rows = {} as Record<Table, number>;
   for (const table of TABLES) {
     rows[table] = Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   }
-  return { tables: names.rows.map((row) => row.name), rows };
+  return { tables: names, rows };
 }
 
 /** How secrets are stored: SHA-256, base64url (README, Security). */
