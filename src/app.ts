@@ -5,6 +5,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createAudit } from './audit.js';
 import { accountRoutes } from './identity/account.js';
@@ -51,6 +53,10 @@ export interface AppDeps {
   revocations: RevocationList;
   toolsets: readonly Toolset[];
   logger: Logger;
+  /** Shared state when several instances run: rate-limit counters, replay ids, readiness. */
+  redis?: RedisConnections | undefined;
+  /** The MCP change-event bus; across instances when Redis carries it. */
+  bus?: ServerEventBus | undefined;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -114,10 +120,11 @@ export function createApp(deps: AppDeps) {
   const csrf = new CsrfProtection(deriveKey(config.jwtSecret, 'csrf'), cookies, issuer);
 
   const { clients } = deps;
-  const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal });
+  const limiters = { redis: deps.redis?.commands, prefix: config.redisPrefix };
+  const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal, redis: deps.redis });
   const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
   const audit = createAudit(storage, logger, config.trustProxy);
-  const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client');
+  const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client', limiters, 'oauth-client');
   // Public clients name themselves without proof: a budget per public client_id would let anyone exhaust Claude's.
   const limitClient = async (client: Client) => {
     if (client.secretHash !== null || client.metadata.token_endpoint_auth_method === 'private_key_jwt') await perClient.consume(client.clientId);
@@ -138,11 +145,13 @@ export function createApp(deps: AppDeps) {
   const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, source: sourceIp, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
   const registrationLimit = limitRequests([
-    { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address'), key: sourceIp },
-    { limit: new KeyedLimit(config.registration.globalPerMinute, 60, 'too many client registrations'), key: () => 'all' },
+    { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address', limiters, 'register-ip'), key: sourceIp },
+    { limit: new KeyedLimit(config.registration.globalPerMinute, 60, 'too many client registrations', limiters, 'register-all'), key: () => 'all' },
   ]);
   // One budget per address across the authorization server's endpoints (pages have their own throttles).
-  const oauthLimit = limitRequests([{ limit: new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address'), key: sourceIp }]);
+  const oauthLimit = limitRequests([
+    { limit: new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address', limiters, 'oauth-ip'), key: sourceIp },
+  ]);
   // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
   for (const prefix of ['', '/oauth']) {
     for (const endpoint of ['authorize', 'token', 'revoke', 'introspect']) app.use(`${prefix}/${endpoint}`, oauthLimit);
@@ -154,11 +163,11 @@ export function createApp(deps: AppDeps) {
     app.route(`${prefix}/register`, registration);
   }
 
-  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle: new LoginThrottle(), audit, sourceIp }));
+  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle: new LoginThrottle(limiters), audit, sourceIp }));
   app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
   app.route('/', consentRoutes({ storage, clients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
 
-  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger });
+  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger, bus: deps.bus });
   const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);
   const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT };
   for (const path of MCP_PATHS) {
@@ -168,8 +177,12 @@ export function createApp(deps: AppDeps) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    const database = await storage.ping();
-    return c.json({ status: database ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable' }, database ? 200 : 503);
+    const [database, redis] = await Promise.all([storage.ping(), deps.redis?.ping()]);
+    const ready = database && redis !== false;
+    return c.json(
+      { status: ready ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }) },
+      ready ? 200 : 503,
+    );
   });
   app.get('/assets/gatehouse.css', (c) => {
     c.header('Cache-Control', 'public, max-age=86400');

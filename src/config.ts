@@ -17,6 +17,8 @@ export interface Config {
   /** PostgreSQL connections per instance. */
   databasePoolSize: number;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  redisPrefix: string;
   /** How long a shutdown waits for requests and streams in flight before closing them, in milliseconds. */
   shutdownTimeoutMs: number;
   /** Master secret: encrypts signing keys at rest, signs cookies and pending authorization requests. */
@@ -96,6 +98,7 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   SHUTDOWN_TIMEOUT: duration('10'),
   REDIS_URL: z.string().optional(),
+  REDIS_PREFIX: z.string().max(100).default('gatehouse:'),
   JWT_SECRET: z.string().optional(),
   ADMIN_USERNAME: z.string().min(1).max(64).default('admin'),
   ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').max(256).optional(),
@@ -160,6 +163,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
     jwtSecret: resolveJwtSecret(e.JWT_SECRET, production, e.DATABASE_URL, dataDir),
     dataDir,

@@ -1,5 +1,6 @@
 // Periodic clean-up, off the request path: abandoned dynamic registrations (Claude registers a new client on every
 // fresh connection), codes and sessions long expired, and audit events past their retention.
+import type { ClusterLock } from './cluster/lock.js';
 import type { Logger } from './log.js';
 import type { Storage } from './storage/index.js';
 
@@ -20,12 +21,14 @@ export async function sweep(storage: Storage, now = Date.now()): Promise<{ clien
   return { clients, codes, sessions, auditEvents };
 }
 
-export function startHousekeeping(storage: Storage, logger: Logger, intervalMs = HOUR) {
+/** Sweeps every hour, on one instance at a time (the lock), off the request path. */
+export function startHousekeeping(storage: Storage, logger: Logger, lock: ClusterLock, intervalMs = HOUR) {
   const run = () =>
-    sweep(storage).then(
-      (removed) => logger.info({ removed }, 'housekeeping'),
-      (error: unknown) => logger.warn({ err: error }, 'housekeeping failed'),
-    );
+    lock
+      .run('housekeeping', 10 * 60_000, async () => {
+        logger.info({ removed: await sweep(storage) }, 'housekeeping');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'housekeeping failed'));
   const timer = setInterval(run, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -1,4 +1,5 @@
 // The library API: createGatehouse() builds a ready server from the environment and the toolsets you give it.
+import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { createApp } from './app.js';
 import { loadConfig, readEnvironment, type Config, type Environment } from './config.js';
@@ -7,8 +8,13 @@ import { KeyStore } from './keys/key-store.js';
 import { createLogger, type Logger } from './log.js';
 import type { Toolset } from './mcp/toolset.js';
 import { RevocationList } from './resource/revocation-list.js';
+import { isPostgres } from './storage/database.js';
 import { openStorage, type Storage } from './storage/index.js';
 import { builtInToolsets } from './tools/registry.js';
+import { RedisServerEventBus } from './cluster/event-bus.js';
+import { noLock, postgresLock, redisLock } from './cluster/lock.js';
+import { connectRedis } from './cluster/redis.js';
+import { fanOutRevocations } from './cluster/revocation-fanout.js';
 import { startHousekeeping } from './housekeeping.js';
 import { ClientRegistry } from './oauth/client-registry.js';
 import { MetadataDocuments } from './oauth/metadata-documents.js';
@@ -48,25 +54,34 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     onError: (error) => logger.warn({ err: error }, 'database connection lost; it will be reopened for the next query'),
     connectAttempts: 10,
   });
+  const stops: (() => unknown)[] = [];
   try {
+    const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, logger, randomUUID()) : undefined;
+    if (redis) stops.push(() => redis.close());
     const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true });
+    stops.push(() => keys.stop());
     const generatedAdminPassword = await ensureFirstUser(storage.users, config.admin);
-    const revocations = await RevocationList.start(storage.grants, {
-      retentionMs: (config.ttl.accessToken + 60) * 1000,
-      pollMs: 2000,
-    });
+    const revocations = await RevocationList.start(storage.grants, { retentionMs: (config.ttl.accessToken + 60) * 1000, pollMs: 2000 });
+    stops.push(() => revocations.stop());
+    if (redis) stops.push(await fanOutRevocations(storage.grants, redis, (grantId) => revocations.add(grantId)));
     const toolsets = options.toolsets?.(storage) ?? (await builtInToolsets(config.toolset, storage));
+
     const clientsFile = config.clientsFile ? readClientsFile(config.clientsFile) : { clients: [], metadataDocuments: [] };
     for (const client of clientsFile.clients) await storePreregisteredClient(storage.clients, client);
     const documents = new MetadataDocuments({
       clients: storage.clients,
       pinned: [...PINNED_METADATA_DOCUMENTS, ...clientsFile.metadataDocuments],
       allowLocal: config.cimdAllowLocal,
+      shared: redis && { get: (key) => redis.commands.get(redis.key(key)), set: (key, value, ttlMs) => redis.commands.set(redis.key(key), value, 'PX', ttlMs) },
     });
     await documents.storePinned();
     const clients = new ClientRegistry(storage.clients, documents);
-    const housekeeping = startHousekeeping(storage, logger);
-    const { app, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger });
+
+    const lock = redis ? redisLock(redis) : isPostgres(config.databaseUrl) ? postgresLock(storage.db) : noLock;
+    const housekeeping = startHousekeeping(storage, logger, lock);
+    stops.push(() => housekeeping.stop());
+    const bus = redis ? await RedisServerEventBus.start(redis) : undefined;
+    const { app, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger, redis, bus });
     return {
       config,
       app,
@@ -76,14 +91,13 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       logger,
       generatedAdminPassword,
       async close() {
-        housekeeping.stop();
-        keys.stop();
-        revocations.stop();
         await close();
+        for (const stop of stops.reverse()) await stop();
         await storage.close();
       },
     };
   } catch (error) {
+    for (const stop of stops.reverse()) await stop();
     await storage.close();
     throw error;
   }

@@ -1,7 +1,39 @@
-// `npm start`: serve Gatehouse over HTTP until SIGINT/SIGTERM, then close cleanly.
+// `npm start`: serve Gatehouse over HTTP until SIGINT/SIGTERM, then shut down cleanly: stop accepting, let the
+// requests in flight finish (at most SHUTDOWN_TIMEOUT), end open streams, close the pools, exit 0.
+import type { IncomingMessage, Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { ConfigError } from './config.js';
 import { createGatehouse, type Gatehouse } from './index.js';
+
+/** Long-lived streams (subscriptions, SSE) are ended at shutdown rather than waited for. */
+const isStream = (request: IncomingMessage) =>
+  request.headers['mcp-method'] === 'subscriptions/listen' || (request.method === 'GET' && String(request.headers.accept).includes('text/event-stream'));
+
+export function listen(gatehouse: Gatehouse): { server: Server; shutdown(): Promise<void> } {
+  const { config, logger } = gatehouse;
+  const server = serve({ fetch: gatehouse.fetch, port: config.port, hostname: config.host }, () => {
+    logger.info({ url: config.baseUrl, mcp: `${config.baseUrl}/mcp`, listen: `${config.host}:${config.port}` }, 'Gatehouse is listening');
+  }) as Server;
+  let inFlight = 0;
+  server.on('request', (request: IncomingMessage, response) => {
+    if (isStream(request)) return;
+    inFlight++;
+    response.once('close', () => inFlight--);
+  });
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      server.close();
+      server.closeIdleConnections();
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      if (inFlight > 0) logger.warn({ inFlight }, 'shutdown timeout: closing requests still in flight');
+      await gatehouse.close(); // ends subscription streams, stops timers, closes database and Redis
+      server.closeAllConnections();
+    })());
+  return { server, shutdown };
+}
 
 export async function startServer(): Promise<void> {
   let gatehouse: Gatehouse;
@@ -15,31 +47,25 @@ export async function startServer(): Promise<void> {
     throw error;
   }
   const { config, logger } = gatehouse;
-  const server = serve({ fetch: gatehouse.fetch, port: config.port, hostname: config.host }, () => {
-    logger.info({ url: config.baseUrl, mcp: `${config.baseUrl}/mcp`, listen: `${config.host}:${config.port}` }, 'Gatehouse is listening');
-  });
+  const { shutdown } = listen(gatehouse);
   if (gatehouse.generatedAdminPassword) {
     process.stdout.write(
       `\n  First start: created user "${config.admin.username}" with password ${gatehouse.generatedAdminPassword}\n` +
         '  It is shown this once; set ADMIN_PASSWORD before the first start to choose it yourself.\n\n',
     );
   }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => process.exit(1), 10_000).unref();
-    server.close(async () => {
-      await gatehouse.close();
-      clearTimeout(deadline);
-      process.exit(0);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  }
 }
 
 // Run when executed directly (npm start); the CLI imports startServer instead.

@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { onceOnly } from './helpers/database.js';
 
-describe('benchmark harness', () => {
+describe('benchmark harness', { skip: onceOnly }, () => {
   it('runs every scenario against the bare server and Gatehouse, and writes JSON', { timeout: 240_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-smoke-'));
     try {

@@ -1,7 +1,9 @@
-// Rate limits on expensive or abusable endpoints (rate-limiter-flexible). A refusal is a TooManyRequests error,
+// Rate limits on expensive or abusable endpoints (rate-limiter-flexible): in memory on one instance, in Redis when
+// several share the load (with memory as the fallback while Redis is away). A refusal is a TooManyRequests error,
 // which the app answers with 429 and Retry-After, as JSON for APIs and as a page for pages.
 import type { Context, MiddlewareHandler } from 'hono';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export class TooManyRequests extends Error {
   override readonly name = 'TooManyRequests';
@@ -13,16 +15,34 @@ export class TooManyRequests extends Error {
   }
 }
 
+/** Where counters live: this process, or the shared Redis. */
+export interface LimiterStore {
+  redis?: Redis | undefined;
+  /** Key prefix in Redis (REDIS_PREFIX). */
+  prefix?: string | undefined;
+}
+
+let prefixes = 0;
+
+/** A limiter of `points` per `durationSeconds` per key, shared through Redis when the store has it. */
+export function createLimiter(store: LimiterStore, points: number, durationSeconds: number, name = `limit${prefixes++}`): RateLimiterAbstract {
+  const options = { points, duration: durationSeconds, keyPrefix: `${store.prefix ?? 'gatehouse:'}${name}` };
+  if (!store.redis) return new RateLimiterMemory(options);
+  return new RateLimiterRedis({ ...options, storeClient: store.redis, insuranceLimiter: new RateLimiterMemory(options) });
+}
+
 /** `points` per `durationSeconds` for each key. */
 export class KeyedLimit {
-  private readonly limiter: RateLimiterMemory;
+  private readonly limiter: RateLimiterAbstract;
 
   constructor(
     points: number,
     durationSeconds: number,
     private readonly describe: string,
+    store: LimiterStore = {},
+    name?: string,
   ) {
-    this.limiter = new RateLimiterMemory({ points, duration: durationSeconds });
+    this.limiter = createLimiter(store, points, durationSeconds, name);
   }
 
   async consume(key: string): Promise<void> {

@@ -7,6 +7,7 @@ import { hashPassword } from './passwords.js';
 export async function ensureFirstUser(users: UsersRepository, admin: { username: string; password: string | undefined }): Promise<string | undefined> {
   if ((await users.count()) > 0) return undefined;
   const password = admin.password ?? randomToken(15);
-  await users.create({ username: admin.username, passwordHash: await hashPassword(password) });
-  return admin.password === undefined ? password : undefined;
+  // Instances starting together on one database may all get here: one creates the user, the others show nothing.
+  const created = await users.createUnlessTaken({ username: admin.username, passwordHash: await hashPassword(password) });
+  return created && admin.password === undefined ? password : undefined;
 }

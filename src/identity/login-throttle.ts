@@ -1,7 +1,7 @@
 // Brute-force protection for sign-in. Failures are counted per username and per address; past a threshold each
 // further failure locks that key for twice as long as the last (1 min, 2 min, 4 min… up to an hour). A locked
 // attempt is refused before any password is checked, so it costs neither CPU nor a guess.
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { createLimiter, type LimiterStore } from '../http/rate-limit.js';
 
 const WINDOW_SECONDS = 3600;
 const MAX_LOCK_SECONDS = 3600;
@@ -14,10 +14,16 @@ export interface LoginThrottleOptions {
 }
 
 export class LoginThrottle {
-  private readonly failures = new RateLimiterMemory({ points: Number.MAX_SAFE_INTEGER, duration: WINDOW_SECONDS });
-  private readonly locks = new RateLimiterMemory({ points: 1, duration: 1 });
+  private readonly failures;
+  private readonly locks;
 
-  constructor(private readonly options: LoginThrottleOptions = { perUsername: 5, perIp: 30 }) {}
+  constructor(
+    store: LimiterStore = {},
+    private readonly options: LoginThrottleOptions = { perUsername: 5, perIp: 30 },
+  ) {
+    this.failures = createLimiter(store, Number.MAX_SAFE_INTEGER, WINDOW_SECONDS, 'login-failures');
+    this.locks = createLimiter(store, 1, 1, 'login-locks');
+  }
 
   private keys(username: string, ip: string): [string, number][] {
     return [

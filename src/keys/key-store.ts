@@ -46,7 +46,7 @@ export class KeyStore {
   /** Loads the published keys, creating the first one when there is none, and keeps them fresh. */
   static async open(repository: SigningKeysRepository, masterSecret: string, options: { watch?: boolean } = {}): Promise<KeyStore> {
     const store = new KeyStore(repository, deriveKey(masterSecret, 'signing-key-encryption'));
-    if ((await repository.listPublished(Date.now())).length === 0) await repository.insert(await createKey(store.encryptionKey, Date.now()));
+    if ((await repository.listPublished(Date.now())).length === 0) await repository.insertFirst(await createKey(store.encryptionKey, Date.now()), Date.now());
     await store.reload();
     if (options.watch) {
       store.timer = setInterval(() => void store.reload().catch(() => undefined), RELOAD_INTERVAL_MS);

@@ -1,6 +1,13 @@
 // The MCP Streamable HTTP endpoint from the official SDK: 2026-07-28 requests on the modern path, 2025-era
 // (initialize) requests through the SDK's stateless fallback, from the same URL.
-import { createMcpHandler, createRequestStateCodec, type AuthInfo, type ServerContext, type ServerNotifier } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  createRequestStateCodec,
+  type AuthInfo,
+  type ServerContext,
+  type ServerEventBus,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { Caller, Toolset } from './toolset.js';
 import { createServerFactory } from './server-factory.js';
@@ -12,6 +19,8 @@ export interface McpEndpointDeps {
   /** Key for `requestState` HMACs; the same on every instance, so any of them can verify a retry. */
   requestStateKey: Uint8Array;
   logger: Logger;
+  /** Where change events travel; an in-process bus when none is given. */
+  bus?: ServerEventBus | undefined;
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
@@ -26,6 +35,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
   let notify: ServerNotifier | undefined;
   const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify! }), {
     legacy: 'stateless',
+    ...(deps.bus && { bus: deps.bus }),
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),
   });
   notify = handler.notify;

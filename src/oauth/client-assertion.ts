@@ -2,6 +2,7 @@
 // JWT with a key it published in its metadata (`jwks`, or `jwks_uri`). Used by metadata-document clients that
 // cannot keep a shared secret with every server.
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
+import type { RedisConnections } from '../cluster/redis.js';
 import type { Client } from '../storage/clients.js';
 import { InvalidClient } from './errors.js';
 import { fetchJson, OutboundFetchError } from './outbound-fetch.js';
@@ -17,7 +18,7 @@ export class ClientAssertions {
   /** Assertion ids already used, until they expire: an assertion authenticates one request only. */
   private readonly spent = new Map<string, number>();
 
-  constructor(private readonly options: { issuer: string; allowLocal: boolean }) {}
+  constructor(private readonly options: { issuer: string; allowLocal: boolean; redis?: RedisConnections | undefined }) {}
 
   /** The client_id an assertion claims (its issuer), read before anything is verified. */
   static claimedClientId(assertion: string): string | undefined {
@@ -45,11 +46,20 @@ export class ClientAssertions {
       if (error instanceof InvalidClient) throw error;
       throw new InvalidClient(`the client assertion is not valid: ${(error as Error).message}`);
     }
-    const jtiKey = `${client.clientId}\n${payload.jti}`;
+    if (!(await this.spend(`${client.clientId}\n${payload.jti}`, payload.exp! * 1000))) throw new InvalidClient('the client assertion was already used');
+  }
+
+  /** Marks an assertion id used until it expires; false when it already was (on any instance, with Redis). */
+  private async spend(key: string, until: number): Promise<boolean> {
+    if (this.options.redis) {
+      const { commands, key: named } = this.options.redis;
+      return (await commands.set(named(`jti:${key}`), '1', 'PXAT', until, 'NX')) === 'OK';
+    }
     const now = Date.now();
-    for (const [key, until] of this.spent) if (until < now) this.spent.delete(key);
-    if (this.spent.has(jtiKey)) throw new InvalidClient('the client assertion was already used');
-    if (this.spent.size < 100_000) this.spent.set(jtiKey, payload.exp! * 1000);
+    for (const [spentKey, spentUntil] of this.spent) if (spentUntil < now) this.spent.delete(spentKey);
+    if (this.spent.has(key)) return false;
+    if (this.spent.size < 100_000) this.spent.set(key, until);
+    return true;
   }
 
   private async keysFor(client: Client) {

@@ -53,11 +53,18 @@ export function cacheLifetimeMs(cacheControl: string | undefined, age: number): 
   return Math.max(0, Math.min(ttl, MAX_TTL_MS));
 }
 
+/** A cache the instances share (Redis), so a document is fetched once for all of them. */
+export interface SharedCache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<unknown>;
+}
+
 export interface MetadataDocumentsOptions {
   clients: ClientsRepository;
   pinned: readonly Record<string, unknown>[];
   /** Development and tests only: fetch http:// documents and private addresses. */
   allowLocal: boolean;
+  shared?: SharedCache | undefined;
 }
 
 export class MetadataDocuments {
@@ -87,6 +94,8 @@ export class MetadataDocuments {
     const now = Date.now();
     const cached = this.cache.get(url);
     if (cached && cached.expiresAt > now) return cached.client;
+    const shared = await this.fromSharedCache(url);
+    if (shared) return shared;
 
     let fetched;
     try {
@@ -98,7 +107,19 @@ export class MetadataDocuments {
     const metadata = parseMetadataDocument(url, fetched.body);
     const client: Client = { clientId: url, kind: 'metadata_document', secretHash: null, metadata, createdAt: now, registrationTokenHash: null };
     await this.options.clients.put(client, now);
-    this.remember(url, client, now + cacheLifetimeMs(fetched.cacheControl, fetched.age));
+    const ttl = cacheLifetimeMs(fetched.cacheControl, fetched.age);
+    this.remember(url, client, now + ttl);
+    if (ttl > 0) await this.options.shared?.set(`cimd:${url}`, JSON.stringify({ metadata, expiresAt: now + ttl }), ttl).catch(() => undefined);
+    return client;
+  }
+
+  /** A document another instance fetched and validated (and stored in the shared database) within its lifetime. */
+  private async fromSharedCache(url: string): Promise<Client | undefined> {
+    const value = await this.options.shared?.get(`cimd:${url}`).catch(() => null);
+    if (!value) return undefined;
+    const { metadata, expiresAt } = JSON.parse(value) as { metadata: ClientMetadata; expiresAt: number };
+    const client: Client = { clientId: url, kind: 'metadata_document', secretHash: null, metadata, createdAt: Date.now(), registrationTokenHash: null };
+    this.remember(url, client, expiresAt);
     return client;
   }
 

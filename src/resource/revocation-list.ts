@@ -33,6 +33,11 @@ export class RevocationList {
     return this.revoked.has(grantId);
   }
 
+  /** Learns of a revocation made elsewhere (another instance, announced over Redis). */
+  add(grantId: string): void {
+    this.revoked.set(grantId, Date.now());
+  }
+
   private async poll(): Promise<void> {
     const now = Date.now();
     const oldest = now - this.options.retentionMs;

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -17,6 +17,9 @@ export interface DatabaseOptions {
 }
 
 export const isPostgres = (databaseUrl: string) => /^postgres(ql)?:\/\//.test(databaseUrl);
+
+/** Whether an open database is PostgreSQL (for the few statements the dialects spell differently). */
+export const runsOnPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 
 export function openDatabase(databaseUrl: string, options: DatabaseOptions): Db {
   if (isPostgres(databaseUrl)) return openPostgres(databaseUrl, options);

@@ -1,5 +1,5 @@
-import type { ExpressionBuilder } from 'kysely';
-import type { Db } from './database.js';
+import { sql, type ExpressionBuilder } from 'kysely';
+import { runsOnPostgres, type Db } from './database.js';
 import type { Database } from './schema.js';
 
 export interface StoredSigningKey {
@@ -40,6 +40,21 @@ export class SigningKeysRepository {
 
   async listAll(): Promise<StoredSigningKey[]> {
     return (await this.db.selectFrom('signing_keys').selectAll().orderBy('activates_at', 'asc').execute()).map(toKey);
+  }
+
+  /**
+   * Inserts `key` unless some key is already published; true when it did. Instances starting together on an empty
+   * database thus agree on one first key instead of each signing with its own.
+   */
+  async insertFirst(key: Omit<StoredSigningKey, 'retiredAt'>, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      // PostgreSQL: serialize the check and the insert across instances (SQLite transactions already are).
+      if (runsOnPostgres(this.db)) await sql`select pg_advisory_xact_lock(hashtext('gatehouse:first-signing-key'))`.execute(trx);
+      const published = await new SigningKeysRepository(trx).listPublished(now);
+      if (published.length > 0) return false;
+      await new SigningKeysRepository(trx).insert(key);
+      return true;
+    });
   }
 
   async insert(key: Omit<StoredSigningKey, 'retiredAt'>): Promise<void> {

@@ -28,6 +28,13 @@ export class UsersRepository {
     return toUser(row);
   }
 
+  /** Creates the user unless the name is taken (by an instance starting alongside); true when this call created it. */
+  async createUnlessTaken(input: { username: string; passwordHash: string }): Promise<boolean> {
+    const row = { id: randomUUID(), username: input.username, password_hash: input.passwordHash, created_at: Date.now(), disabled_at: null };
+    const result = await this.db.insertInto('users').values(row).onConflict((conflict) => conflict.column('username').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
   async findByUsername(username: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
     return row && toUser(row);

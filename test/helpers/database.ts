@@ -10,6 +10,9 @@ export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.TEST_DIALECT === 
 export const needsServices =
   !process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL ? 'set TEST_DATABASE_URL and TEST_REDIS_URL (PostgreSQL and Redis) to run this test' : false;
 
+/** Tests that do not depend on the dialect run in the SQLite pass only: `{ skip: onceOnly }`. */
+export const onceOnly = TEST_DIALECT === 'postgres' ? 'runs once, in the SQLite pass of the suite' : false;
+
 export interface TestDatabase {
   url: string;
   /** The SQLite file, when the database is one. */

@@ -40,6 +40,13 @@ describe('storage', () => {
     assert.equal(await storage.users.count(), 1);
   });
 
+  it('creates a user once when instances race to seed the same name', async () => {
+    const created = await Promise.all([1, 2, 3].map(() => storage.users.createUnlessTaken({ username: 'seed', passwordHash: 'z' })));
+    assert.deepEqual(created.sort(), [false, false, true]);
+    assert.equal((await storage.users.findByUsername('seed'))?.passwordHash, 'z');
+    assert.equal(await storage.users.count(), 2);
+  });
+
   it('lets exactly one caller consume a code, even when racing', async () => {
     const now = Date.now();
     await storage.codes.create({ codeHash: 'h1', clientId: 'c1', userId, redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp:tools', resource: 'r', createdAt: now, expiresAt: now + 60_000 });
