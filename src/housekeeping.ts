@@ -1,5 +1,6 @@
 // Periodic clean-up, off the request path: abandoned dynamic registrations (Claude registers a new client on every
-// fresh connection), codes and sessions long expired, and audit events past their retention.
+// fresh connection), grants and refresh tokens out of use for 30 days, codes and sessions long expired, and audit
+// events past their retention.
 import type { ClusterLock } from './cluster/lock.js';
 import type { Logger } from './log.js';
 import type { Storage } from './storage/index.js';
@@ -13,12 +14,14 @@ export const CLIENT_RETENTION = { unusedMs: DAY, inactiveMs: 30 * DAY };
 /** The audit trail is kept for 90 days. */
 export const AUDIT_RETENTION_MS = 90 * DAY;
 
-export async function sweep(storage: Storage, now = Date.now()): Promise<{ clients: number; codes: number; sessions: number; auditEvents: number }> {
+export async function sweep(storage: Storage, now = Date.now()) {
   const clients = await storage.clients.sweepAbandoned(now, CLIENT_RETENTION);
+  // The same horizon as for clients: a grant revoked or expired within 30 days still keeps its client registered.
+  const { grants, refreshTokens } = await storage.grants.purgeInactive(now - CLIENT_RETENTION.inactiveMs);
   const codes = await storage.codes.purgeExpired(now - DAY);
   const sessions = await storage.sessions.purgeExpired(now);
   const auditEvents = await storage.audit.purgeBefore(now - AUDIT_RETENTION_MS);
-  return { clients, codes, sessions, auditEvents };
+  return { clients, grants, refreshTokens, codes, sessions, auditEvents };
 }
 
 /** Sweeps every hour, on one instance at a time (the lock), off the request path. */

@@ -151,6 +151,30 @@ export class GrantsRepository {
     });
   }
 
+  /**
+   * Deletes refresh tokens that expired before `before`, then grants nothing can use any more since then: revoked
+   * before it, or without a refresh token and last used before it. Returns how many grants went.
+   */
+  async purgeInactive(before: number): Promise<{ grants: number; refreshTokens: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const tokens = await trx.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
+      const grants = await trx
+        .deleteFrom('grants')
+        .where((g) =>
+          g.or([
+            g('revoked_at', '<', before),
+            g.and([
+              g('revoked_at', 'is', null),
+              g(g.fn.coalesce('last_used_at', 'created_at'), '<', before),
+              g.not(g.exists(g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'grants.id'))),
+            ]),
+          ]),
+        )
+        .executeTakeFirst();
+      return { grants: Number(grants.numDeletedRows), refreshTokens: Number(tokens.numDeletedRows) };
+    });
+  }
+
   /** Grants revoked at or after `since` (ms), for the resource server's revocation list. */
   async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
     const rows = await this.db.selectFrom('grants').select(['id', 'revoked_at']).where('revoked_at', '>=', since).execute();

@@ -1,4 +1,4 @@
-// The sweep that keeps registrations bounded: abandoned dynamic clients go, clients in use stay.
+// The sweep that keeps the database bounded: abandoned dynamic clients and grants out of use go, what is in use stays.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sweep } from '../../src/housekeeping.js';
@@ -42,5 +42,29 @@ describe('housekeeping sweep', () => {
     assert.ok(!left.includes(abandoned.client_id));
     assert.ok(!left.includes(idle.client_id));
     assert.deepEqual(await db.selectFrom('grants').select('id').where('client_id', '=', idle.client_id).execute(), [], 'its grants went with it');
+  });
+
+  it('removes grants and refresh tokens out of use for 30 days, and keeps the client in use', async () => {
+    const { db } = gh.gatehouse.storage;
+    const client = await registerClient(gh, { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none', client_name: 'long-lived' });
+    const grantIds = [];
+    for (let i = 0; i < 4; i++) {
+      await obtainTokens(gh, { client });
+      const newest = await db.selectFrom('grants').select('id').where('client_id', '=', client.client_id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+      grantIds.push(newest.id);
+    }
+    const [live, recentlyRevoked, longRevoked, longExpired] = grantIds as [string, string, string, string];
+    await db.updateTable('grants').set({ revoked_at: Date.now() - 5 * DAY }).where('id', '=', recentlyRevoked).execute();
+    await db.updateTable('grants').set({ revoked_at: Date.now() - 40 * DAY }).where('id', '=', longRevoked).execute();
+    await db.updateTable('grants').set({ created_at: Date.now() - 80 * DAY, last_used_at: Date.now() - 50 * DAY }).where('id', '=', longExpired).execute();
+    await db.updateTable('refresh_tokens').set({ expires_at: Date.now() - 40 * DAY }).where('grant_id', 'in', [longRevoked, longExpired]).execute();
+
+    const removed = await sweep(gh.gatehouse.storage);
+    assert.deepEqual([removed.grants, removed.refreshTokens], [2, 2]);
+    const left = (await db.selectFrom('grants').select('id').where('client_id', '=', client.client_id).execute()).map((row) => row.id);
+    assert.deepEqual(left.sort(), [live, recentlyRevoked].sort());
+    assert.ok(await db.selectFrom('clients').select('client_id').where('client_id', '=', client.client_id).executeTakeFirst(), 'the client stays');
+    const again = await sweep(gh.gatehouse.storage);
+    assert.deepEqual([again.grants, again.refreshTokens], [0, 0], 'a second sweep finds nothing more');
   });
 });
