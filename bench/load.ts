@@ -28,6 +28,8 @@ export interface LoadOptions {
 
 export async function runLoad(url: string, spec: RequestSpec, options: LoadOptions): Promise<LoadFigures> {
   let unexpected = 0;
+  const started = performance.now();
+  let lastAnswer = started;
   const result = await autocannon({
     url,
     connections: options.connections,
@@ -40,14 +42,17 @@ export async function runLoad(url: string, spec: RequestSpec, options: LoadOptio
         ...(spec.body !== undefined && { body: spec.body }),
         ...(spec.setupRequest && { setupRequest: spec.setupRequest }),
         onResponse: (status: number, body: string) => {
+          lastAnswer = performance.now();
           if (status !== options.expectStatus) unexpected++;
           spec.onResponse?.(status, body);
         },
       },
     ],
   });
-  // A fixed amount finishes within a few seconds: count it over the whole run, not by per-second samples.
-  const rps = options.amount !== undefined ? result.requests.total / result.duration : result.requests.average;
+  // A fixed amount finishes within a few seconds: count it from the start to the last answer (autocannon itself
+  // only stops on its next one-second tick), not by per-second samples.
+  const seconds = (lastAnswer - started) / 1000;
+  const rps = options.amount !== undefined ? result.requests.total / seconds : result.requests.average;
   return { rps, p50: result.latency.p50, p99: result.latency.p99, unexpected: unexpected + result.errors + result.timeouts };
 }
 

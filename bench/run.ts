@@ -60,6 +60,7 @@ async function main() {
     RATE_LIMIT_PER_CLIENT: '1000000000',
   };
   const bare = await startServer(['bench/bare-server.mjs'], {}, await freePort());
+  const sdk = await startServer(['bench/sdk-server.mjs'], {}, await freePort());
   const gatehouse = await startServer(['dist/src/server.js'], env, port, '/healthz');
   const rows: Row[] = [];
   try {
@@ -92,6 +93,8 @@ async function main() {
     };
     const bareCall = await measure(bare.url, mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), { ...LOAD, expectStatus: 200 });
     rows.push(row('bare node:http (reference)', bareCall, { rssMb: bare.rssMb() }));
+    const sdkCall = await measure(sdk.url, mcp('tools/call', { name: 'whoami', arguments: {} }, undefined, 'whoami'), { ...LOAD, expectStatus: 200 });
+    rows.push(row('official SDK alone, no auth (reference)', sdkCall, { bare: bareCall.rps, rssMb: sdk.rssMb(), target: 'the floor under Gatehouse' }));
     await compare('tools/call, 2026-07-28', mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), 200, '≥ 25 %, p99 < 20 ms');
     await compare('tools/call, 2025 (initialize era)', legacy, 200, '≥ 25 %');
     await compare('tools/list, 2026-07-28', mcp('tools/list', {}, accessToken), 200);
@@ -112,6 +115,7 @@ async function main() {
     if (broken.length > 0) throw new Error(`unexpected answers in: ${broken.map((r) => `${r.scenario} (${r.unexpected})`).join(', ')}`);
   } finally {
     await gatehouse.stop();
+    await sdk.stop();
     await bare.stop();
     rmSync(dir, { recursive: true, force: true });
   }
