@@ -1,4 +1,5 @@
-// Assembles the HTTP surface: discovery, the authorization server, sign-in pages, and the guarded MCP endpoints.
+// Assembles the HTTP surface: discovery, the authorization server with its sign-in pages (unless an external one is
+// trusted instead), and the guarded MCP endpoints.
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -15,6 +16,12 @@ import { Cookies } from './identity/cookies.js';
 import { CsrfProtection } from './identity/csrf.js';
 import { loginRoutes } from './identity/login.js';
 import { SessionManager } from './identity/sessions.js';
+import { GitHubSignIn } from './identity/upstream/github.js';
+import { LoginState } from './identity/upstream/login-state.js';
+import { OidcSignIn } from './identity/upstream/oidc.js';
+import type { UpstreamSignIn } from './identity/upstream/provider.js';
+import { upstreamLoginRoutes } from './identity/upstream/routes.js';
+import { UpstreamTokenVault } from './identity/upstream/token-vault.js';
 import type { KeyStore } from './keys/key-store.js';
 import { deriveKey } from './keys/secrets.js';
 import type { Logger } from './log.js';
@@ -39,9 +46,11 @@ import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
 import { MCP_PATHS } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
+import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
 import { guardMcpEndpoint } from './resource/guard.js';
 import { PRM_PATH, protectedResourceMetadata } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
+import { ScopeNames } from './resource/scope-names.js';
 import type { Client, Storage } from './storage/index.js';
 
 export interface AppDeps {
@@ -66,7 +75,7 @@ const MCP_BODY_LIMIT = 4 * 1024 * 1024;
 const DISCOVERY_CACHE = 'public, max-age=3600';
 
 export function createApp(deps: AppDeps) {
-  const { config, storage, keys, logger } = deps;
+  const { config, logger } = deps;
   const issuer = config.baseUrl;
   const app = new Hono<Env>();
 
@@ -95,15 +104,53 @@ export function createApp(deps: AppDeps) {
   });
   // Only browsers send Origin; server-to-server calls (Claude's backend) skip the CORS work entirely.
   const browserApi: MiddlewareHandler = (c, next) => (c.req.header('origin') === undefined ? next() : corsForBrowsers(c, next));
+
+  const external = config.auth.external;
+  const upstream = external ? undefined : upstreamSignIn(deps);
+  if (!external) mountAuthorizationServer(app, deps, browserApi, upstream!);
+  const mcp = mountResource(app, deps, browserApi, upstream?.vault);
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const [database, redis] = await Promise.all([deps.storage.ping(), deps.redis?.ping()]);
+    const ready = database && redis !== false;
+    return c.json(
+      { status: ready ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }) },
+      ready ? 200 : 503,
+    );
+  });
+  app.get('/assets/gatehouse.css', (c) => {
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+  });
+  app.get('/', (c) => sendPage(c, HomePage({ mcpUrl: issuer + MCP_PATHS[0] })));
+
+  return { app, close: () => mcp.close() };
+}
+
+const discovery = (document: object) => (c: Context) => {
+  c.header('Cache-Control', DISCOVERY_CACHE);
+  return c.json(document);
+};
+
+/** The upstream providers AUTH_MODE enables, and where their tokens are kept for tools (KEEP_UPSTREAM_TOKENS). */
+function upstreamSignIn({ config, storage }: AppDeps) {
+  const providers: UpstreamSignIn[] = [];
+  if (config.auth.oidc) providers.push(new OidcSignIn(config.auth.oidc));
+  if (config.auth.github) providers.push(new GitHubSignIn(config.auth.github));
+  const vault = config.auth.keepUpstreamTokens && providers.length > 0 ? new UpstreamTokenVault(storage.identities, deriveKey(config.jwtSecret, 'upstream-tokens'), providers) : undefined;
+  return { providers, vault };
+}
+
+/** Gatehouse's own authorization server: metadata, keys, the OAuth endpoints, and the sign-in and consent pages. */
+function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>) {
+  const { config, storage, keys, logger, clients } = deps;
+  const issuer = config.baseUrl;
   const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
   for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi, oauthBody);
   for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
 
   const asMetadata = authorizationServerMetadata(issuer, { registration: config.registration.mode !== 'closed' });
-  const discovery = (document: object) => (c: Context) => {
-    c.header('Cache-Control', DISCOVERY_CACHE);
-    return c.json(document);
-  };
   app.get('/.well-known/oauth-authorization-server', discovery(asMetadata));
   app.get('/.well-known/openid-configuration', discovery(asMetadata));
   // Short-lived in caches: a rotated key must reach verifiers before it starts signing.
@@ -111,15 +158,12 @@ export function createApp(deps: AppDeps) {
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(keys.jwks);
   });
-  app.get(PRM_PATH, discovery(protectedResourceMetadata(issuer + MCP_PATHS[0], issuer)));
-  for (const path of MCP_PATHS) app.get(PRM_PATH + path, discovery(protectedResourceMetadata(issuer + path, issuer)));
 
   const requestKey = deriveKey(config.jwtSecret, 'authorization-request');
   const cookies = new Cookies(issuer);
   const sessions = new SessionManager(storage.sessions, cookies, config.ttl.session);
   const csrf = new CsrfProtection(deriveKey(config.jwtSecret, 'csrf'), cookies, issuer);
 
-  const { clients } = deps;
   const limiters = { redis: deps.redis?.commands, prefix: config.redisPrefix };
   const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal, redis: deps.redis });
   const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
@@ -163,34 +207,45 @@ export function createApp(deps: AppDeps) {
     app.route(`${prefix}/register`, registration);
   }
 
-  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle: new LoginThrottle(limiters), audit, sourceIp }));
+  const providers = upstream.providers.map(({ id, label }) => ({ id, label }));
+  const throttle = new LoginThrottle(limiters);
+  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle, audit, sourceIp, local: config.auth.local, providers }));
+  if (upstream.providers.length > 0) {
+    // Each sign-in starts a fetch upstream: the per-address budget keeps that from being an amplifier.
+    app.use('/login/:provider/*', oauthLimit);
+    const state = new LoginState(deriveKey(config.jwtSecret, 'upstream-login'), cookies);
+    app.route('/', upstreamLoginRoutes({ providers: upstream.providers, identities: storage.identities, sessions, state, vault: upstream.vault, audit, baseUrl: issuer }));
+  }
   app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
   app.route('/', consentRoutes({ storage, clients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+}
 
-  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger, bus: deps.bus });
-  const verifier = new AccessTokenVerifier(keys, issuer, deps.revocations);
-  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT };
+/**
+ * The protected resource: the guarded MCP endpoints and their RFC 9728 metadata, naming Gatehouse as the
+ * authorization server, or the external one (AUTH_MODE=external).
+ */
+function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, vault: UpstreamTokenVault | undefined) {
+  const { config, storage, logger } = deps;
+  const issuer = config.baseUrl;
+  const external = config.auth.external;
+  const scopeNames = external ? new ScopeNames(external.scopeMap) : ScopeNames.own;
+  const authorizationServers = external ? external.issuers : [issuer];
+  app.get(PRM_PATH, discovery(protectedResourceMetadata(issuer + MCP_PATHS[0], authorizationServers, scopeNames.all())));
+  for (const path of MCP_PATHS) app.get(PRM_PATH + path, discovery(protectedResourceMetadata(issuer + path, authorizationServers, scopeNames.all())));
+
+  const verifier = external
+    ? new ExternalTokenVerifier(external, scopeNames, async (identity) => {
+        const user = await storage.identities.resolve(identity);
+        return { id: user.id, username: user.username, disabled: user.disabledAt !== null };
+      })
+    : new AccessTokenVerifier(deps.keys, issuer, deps.revocations);
+  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger, bus: deps.bus, vault });
+  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT, scopeNames };
   for (const path of MCP_PATHS) {
     app.use(path, browserApi);
     app.all(path, guardMcpEndpoint(path, guardDeps, mcp.serve));
   }
-
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const [database, redis] = await Promise.all([storage.ping(), deps.redis?.ping()]);
-    const ready = database && redis !== false;
-    return c.json(
-      { status: ready ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }) },
-      ready ? 200 : 503,
-    );
-  });
-  app.get('/assets/gatehouse.css', (c) => {
-    c.header('Cache-Control', 'public, max-age=86400');
-    return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
-  });
-  app.get('/', (c) => sendPage(c, HomePage({ mcpUrl: issuer + MCP_PATHS[0] })));
-
-  return { app, close: () => mcp.close() };
+  return mcp;
 }
 
 /** Gives every request an id (echoed as X-Request-Id) and logs one line per request: route, status, latency. */

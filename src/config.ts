@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { AUTH_ENV, authConfig, AuthConfigError, type AuthConfig } from './auth-config.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -54,6 +55,8 @@ export interface Config {
   clientsFile: string | undefined;
   /** Development and tests only: fetch client metadata documents over http and from private addresses. */
   cimdAllowLocal: boolean;
+  /** How people sign in (AUTH_MODE), or which external authorization server to trust. */
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -132,6 +135,7 @@ const EnvSchema = z.object({
   INTROSPECTION_CLIENTS: z.string().default(''),
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
+  ...AUTH_ENV,
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -189,7 +193,17 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     trustProxy: e.TRUST_PROXY,
     clientsFile: e.CLIENTS_FILE,
     cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),
+    auth: readAuthConfig(e),
   };
+}
+
+function readAuthConfig(e: Parameters<typeof authConfig>[0]): AuthConfig {
+  try {
+    return authConfig(e);
+  } catch (error) {
+    if (error instanceof AuthConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function cimdAllowLocal(allow: boolean, production: boolean): boolean {

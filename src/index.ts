@@ -60,7 +60,8 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     if (redis) stops.push(() => redis.close());
     const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true });
     stops.push(() => keys.stop());
-    const generatedAdminPassword = await ensureFirstUser(storage.users, config.admin);
+    // A first password account only where passwords are how people sign in.
+    const generatedAdminPassword = config.auth.local ? await ensureFirstUser(storage.users, config.admin) : undefined;
     const revocations = await RevocationList.start(storage.grants, { retentionMs: (config.ttl.accessToken + 60) * 1000, pollMs: 2000 });
     stops.push(() => revocations.stop());
     if (redis) stops.push(await fanOutRevocations(storage.grants, redis, (grantId) => revocations.add(grantId)));

@@ -2,7 +2,8 @@
 import { Hono, type Context } from 'hono';
 import type { Audit } from '../audit.js';
 import type { UsersRepository } from '../storage/users.js';
-import { LoginPage } from '../pages/login.js';
+import { LoginPage, type SignInOption } from '../pages/login.js';
+import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
 import { readForm, refusedForm } from './forms.js';
@@ -17,6 +18,10 @@ export interface LoginDeps {
   throttle: LoginThrottle;
   audit: Audit;
   sourceIp: (c: Context) => string;
+  /** Whether passwords are accepted (AUTH_MODE includes local). */
+  local: boolean;
+  /** Upstream providers offered as buttons. */
+  providers: readonly SignInOption[];
 }
 
 /** Where to go after signing in: back into the authorization flow, or to the account page. Never elsewhere. */
@@ -26,8 +31,10 @@ function tooManyAttempts(c: Context, deps: LoginDeps, request: string | undefine
   c.header('Retry-After', String(seconds));
   const minutes = Math.ceil(seconds / 60);
   const error = `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  return sendPage(c, LoginPage({ csrf: deps.csrf.tokenFor(c), request, username, error }), { status: 429 });
+  return sendPage(c, LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request, username, error }), { status: 429 });
 }
+
+const pageOptions = (deps: LoginDeps) => ({ local: deps.local, providers: deps.providers });
 
 export function loginRoutes(deps: LoginDeps) {
   const app = new Hono();
@@ -35,10 +42,11 @@ export function loginRoutes(deps: LoginDeps) {
   app.get('/login', async (c) => {
     const request = c.req.query('request');
     if (await deps.sessions.currentUser(c)) return c.redirect(afterLogin(request), 303);
-    return sendPage(c, LoginPage({ csrf: deps.csrf.tokenFor(c), request }));
+    return sendPage(c, LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request }));
   });
 
   app.post('/login', async (c) => {
+    if (!deps.local) return sendPage(c, ErrorPage({ title: 'Password sign-in is off', message: 'Use one of the sign-in buttons instead.' }), { status: 403 });
     const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
     const request = form.request;
@@ -54,7 +62,7 @@ export function loginRoutes(deps: LoginDeps) {
     if (!user || !passwordOk || user.disabledAt !== null) {
       const lock = await deps.throttle.failed(username, ip);
       await deps.audit(c, { type: lock ? 'login.locked' : 'login.failed', userId: user?.id, detail: { username: username.slice(0, 64), ...(lock && { lockSeconds: lock }) } });
-      const page = LoginPage({ csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
+      const page = LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
       return sendPage(c, page, { status: 401 });
     }
     await deps.throttle.succeeded(username);

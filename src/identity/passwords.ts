@@ -9,11 +9,12 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, OPTIONS);
 }
 
-// Verified against when the username is unknown, so a miss costs as much time as a wrong password.
+// Verified against when the username is unknown (or has no password), so a miss costs as much as a wrong password.
 let decoy: Promise<string> | undefined;
 
 export async function verifyPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
-  if (passwordHash === undefined) {
+  // No user, or one who signs in upstream and has no password: spend the same time and refuse.
+  if (passwordHash === undefined || !passwordHash.startsWith('$argon2')) {
     decoy ??= hashPassword('gatehouse decoy password');
     await verify(await decoy, password).catch(() => false);
     return false;

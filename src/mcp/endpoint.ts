@@ -9,7 +9,7 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import type { Caller, Toolset } from './toolset.js';
+import type { Caller, Toolset, UpstreamAccess } from './toolset.js';
 import { createServerFactory } from './server-factory.js';
 
 const ACCEPT_BOTH = 'application/json, text/event-stream';
@@ -21,6 +21,8 @@ export interface McpEndpointDeps {
   logger: Logger;
   /** Where change events travel; an in-process bus when none is given. */
   bus?: ServerEventBus | undefined;
+  /** Upstream providers' tokens for tools that call their APIs (KEEP_UPSTREAM_TOKENS). */
+  vault?: UpstreamAccess | undefined;
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
@@ -33,7 +35,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     },
   });
   let notify: ServerNotifier | undefined;
-  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify! }), {
+  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault }), {
     legacy: 'stateless',
     ...(deps.bus && { bus: deps.bus }),
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),

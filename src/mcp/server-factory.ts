@@ -3,12 +3,13 @@
 import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerNotifier } from '@modelcontextprotocol/server';
 import { VERSION } from '../version.js';
 import { cacheSchemaConversions } from './schema-cache.js';
-import type { Caller, ToolContext, Toolset } from './toolset.js';
+import type { Caller, ToolContext, Toolset, UpstreamAccess } from './toolset.js';
 
 export interface ServerFactoryDeps {
   toolsets: readonly Toolset[];
   requestState: RequestStateCodec;
   notify: () => ServerNotifier;
+  vault?: UpstreamAccess | undefined;
 }
 
 export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
@@ -21,6 +22,7 @@ export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
       scopes: authInfo.scopes,
       notify: deps.notify(),
       sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
+      upstreamToken: async (provider) => deps.vault?.accessToken(provider, caller.userId),
     };
     const server = cacheSchemaConversions(
       new McpServer({ name: 'gatehouse', title: 'Gatehouse', version: VERSION }, { requestState: { verify: deps.requestState.verify } }),

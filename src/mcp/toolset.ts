@@ -5,7 +5,8 @@ import type { McpServer, ServerContext, ServerNotifier } from '@modelcontextprot
 export interface Caller {
   userId: string;
   username: string;
-  grantId: string;
+  /** The grant the token belongs to (Gatehouse's own tokens; an external server's have none here). */
+  grantId?: string | undefined;
 }
 
 /** Who is calling, as verified from the access token, and what the server offers every tool. */
@@ -21,6 +22,17 @@ export interface ToolContext {
    * altered or foreign state is refused before the handler runs.
    */
   sealState(payload: unknown, ctx: ServerContext): Promise<string>;
+  /**
+   * The user's access token at the upstream provider they signed in with (`oidc` or `github`), to call its API on
+   * their behalf; refreshed when due. Undefined unless KEEP_UPSTREAM_TOKENS=true and the user signed in there.
+   * Never the MCP client's token: that one is for Gatehouse only.
+   */
+  upstreamToken(provider: 'oidc' | 'github'): Promise<string | undefined>;
+}
+
+/** Where upstream tokens come from (the identity module's vault), as the MCP layer sees it. */
+export interface UpstreamAccess {
+  accessToken(provider: string, userId: string): Promise<string | undefined>;
 }
 
 /**

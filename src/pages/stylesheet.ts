@@ -14,8 +14,11 @@ p { margin: 0 0 14px; }
 .muted { color: var(--muted); font-size: 14px; }
 label { display: block; font-size: 14px; font-weight: 600; margin: 14px 0 6px; }
 input[type=text], input[type=password] { width: 100%; padding: 10px 12px; font: inherit; border: 1px solid var(--line); border-radius: 8px; background: var(--bg); color: var(--fg); }
-button { font: inherit; font-weight: 600; padding: 10px 16px; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
-button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-fg); }
+button, a.button { font: inherit; font-weight: 600; padding: 10px 16px; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); cursor: pointer; }
+button.primary, a.button.primary { background: var(--accent); border-color: var(--accent); color: var(--accent-fg); }
+a.button { display: block; text-align: center; text-decoration: none; }
+.providers { display: grid; gap: 10px; margin: 18px 0; }
+.divider { text-align: center; margin: 18px 0 0; }
 button.danger { color: var(--danger); }
 .actions { display: flex; gap: 10px; justify-content: flex-end; margin-top: 22px; }
 .warning { background: color-mix(in srgb, #c28a00 14%, transparent); padding: 10px 12px; border-radius: 8px; font-size: 14px; }

@@ -7,10 +7,7 @@ import { decodeProtectedHeader, errors } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Caller } from '../mcp/toolset.js';
 import type { RevocationList } from './revocation-list.js';
-
-export class InvalidAccessToken extends Error {
-  override readonly name = 'InvalidAccessToken';
-}
+import { InvalidAccessToken, type TokenVerifier } from './token-verifier.js';
 
 const REQUIRED_CLAIMS = ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'grant_id'];
 /** Bounds the memory of the cache: about 1.5 KB a token. */
@@ -20,10 +17,11 @@ interface Verified {
   authInfo: AuthInfo;
   resource: string;
   kid: string;
+  grantId: string;
   expiresAtMs: number;
 }
 
-export class AccessTokenVerifier {
+export class AccessTokenVerifier implements TokenVerifier {
   private readonly verified = new Map<string, Verified>();
   /** One URL object per MCP endpoint, shared by every cached token. */
   private readonly resourceUrls = new Map<string, URL>();
@@ -37,7 +35,7 @@ export class AccessTokenVerifier {
   async verify(token: string, resource: string): Promise<AuthInfo> {
     const known = this.verified.get(token);
     if (known && known.resource === resource && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
-      if (this.revocations.has((known.authInfo.extra!.caller as Caller).grantId)) throw new InvalidAccessToken('the access token has been revoked');
+      if (this.revocations.has(known.grantId)) throw new InvalidAccessToken('the access token has been revoked');
       return { ...known.authInfo };
     }
     const verified = await this.verifyFully(token, resource);
@@ -62,8 +60,9 @@ export class AccessTokenVerifier {
     } catch (error) {
       throw new InvalidAccessToken(describe(error));
     }
-    const caller: Caller = { userId: String(payload.sub), username: String(payload.preferred_username ?? payload.sub), grantId: String(payload.grant_id) };
-    if (this.revocations.has(caller.grantId)) throw new InvalidAccessToken('the access token has been revoked');
+    const grantId = String(payload.grant_id);
+    const caller: Caller = { userId: String(payload.sub), username: String(payload.preferred_username ?? payload.sub), grantId };
+    if (this.revocations.has(grantId)) throw new InvalidAccessToken('the access token has been revoked');
     const authInfo: AuthInfo = {
       token,
       clientId: String(payload.client_id),
@@ -72,7 +71,7 @@ export class AccessTokenVerifier {
       resource: this.resourceUrl(resource),
       extra: { caller },
     };
-    return { authInfo, resource, kid: header.kid, expiresAtMs: payload.exp! * 1000 };
+    return { authInfo, resource, kid: header.kid, grantId, expiresAtMs: payload.exp! * 1000 };
   }
 
   private resourceUrl(resource: string): URL {

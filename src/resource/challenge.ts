@@ -1,7 +1,6 @@
 // Refusals at the MCP endpoint, with the WWW-Authenticate challenges of RFC 6750 §3 and RFC 9728 §5.1 that tell a
 // client where to find the authorization server and which scopes to ask for. Each is returned as plain parts, for
 // the framework to send without building a Response object twice.
-import { MCP_SCOPES } from '../protected-resources.js';
 
 const quote = (value: string) => `"${value.replace(/[\\"]/g, '\\$&')}"`;
 
@@ -18,12 +17,15 @@ export interface Refusal {
   headers: { 'WWW-Authenticate': string };
 }
 
-/** 401. Without a token the challenge carries no error code (RFC 6750 §3.1); with a bad one, invalid_token. */
-export function unauthorized(resourceMetadataUrl: string, invalidTokenReason?: string): Refusal {
+/**
+ * 401. Without a token the challenge carries no error code (RFC 6750 §3.1); with a bad one, invalid_token. `scope`
+ * is what to ask the authorization server for, in its names.
+ */
+export function unauthorized(resourceMetadataUrl: string, scope: string, invalidTokenReason?: string): Refusal {
   const header = challenge({
     ...(invalidTokenReason !== undefined && { error: 'invalid_token', error_description: invalidTokenReason }),
     resource_metadata: resourceMetadataUrl,
-    scope: MCP_SCOPES.join(' '),
+    scope,
   });
   const body = invalidTokenReason
     ? { error: 'invalid_token', error_description: invalidTokenReason }

@@ -3,23 +3,25 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { readBodyText } from '../http/body.js';
-import type { AccessTokenVerifier } from './access-token-verifier.js';
-import { InvalidAccessToken } from './access-token-verifier.js';
+import { InvalidAccessToken, VerificationUnavailable, type TokenVerifier } from './token-verifier.js';
 import { insufficientScope, unauthorized, type Refusal } from './challenge.js';
 import { protectedResourceMetadataUrl } from './metadata.js';
+import type { ScopeNames } from './scope-names.js';
 import { missingScope } from './scope-policy.js';
 
 export type McpServe = (request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }) => Promise<Response>;
 
 export interface GuardDeps {
-  verifier: AccessTokenVerifier;
+  verifier: TokenVerifier;
   baseUrl: string;
   /** Browser origins allowed to call the endpoint; the server's own origin is always allowed. */
   allowedOrigins: readonly string[];
   maxBodyBytes: number;
+  /** The authorization server's names for the MCP scopes (an external server's may differ). */
+  scopeNames: ScopeNames;
 }
 
-const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415, code: number, message: string) =>
+const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415 | 503, code: number, message: string) =>
   c.json({ jsonrpc: '2.0', error: { code, message }, id: null }, status);
 const refuse = (c: Context, refusal: Refusal) => c.json(refusal.body, refusal.status, refusal.headers);
 
@@ -27,6 +29,7 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
   const resource = deps.baseUrl + mcpPath;
   const metadataUrl = protectedResourceMetadataUrl(deps.baseUrl, mcpPath);
   const origins = new Set([...deps.allowedOrigins, deps.baseUrl]);
+  const allScopes = deps.scopeNames.all().join(' ');
 
   return async (c: Context): Promise<Response> => {
     const request = c.req.raw;
@@ -35,12 +38,16 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
     if (origin !== null && !origins.has(origin)) return jsonRpcError(c, 403, -32000, `origin ${origin} is not allowed`);
 
     const token = bearerToken(request.headers.get('authorization'));
-    if (token === undefined) return refuse(c, unauthorized(metadataUrl));
+    if (token === undefined) return refuse(c, unauthorized(metadataUrl, allScopes));
     let authInfo: AuthInfo;
     try {
       authInfo = await deps.verifier.verify(token, resource);
     } catch (error) {
-      if (error instanceof InvalidAccessToken) return refuse(c, unauthorized(metadataUrl, error.message));
+      if (error instanceof InvalidAccessToken) return refuse(c, unauthorized(metadataUrl, allScopes, error.message));
+      if (error instanceof VerificationUnavailable) {
+        c.header('Retry-After', '5');
+        return jsonRpcError(c, 503, -32000, error.message);
+      }
       throw error;
     }
 
@@ -57,7 +64,7 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
       return jsonRpcError(c, 400, -32700, 'parse error: the body is not valid JSON');
     }
     const scope = missingScope(parsedBody, authInfo.scopes);
-    if (scope) return refuse(c, insufficientScope(metadataUrl, scope));
+    if (scope) return refuse(c, insufficientScope(metadataUrl, deps.scopeNames.forMcp(scope)));
     return serve(request, { authInfo, parsedBody });
   };
 }

@@ -9,6 +9,7 @@ export type AuditEventType =
   | 'login.succeeded'
   | 'login.failed'
   | 'login.locked'
+  | 'login.refused'
   | 'consent.approved'
   | 'consent.denied'
   | 'token.issued'

@@ -5,6 +5,7 @@ import { ClientsRepository } from './clients.js';
 import { CodesRepository } from './codes.js';
 import { migrateToLatest, openDatabase, type Db } from './database.js';
 import { GrantsRepository } from './grants.js';
+import { IdentitiesRepository } from './identities.js';
 import { NotesRepository } from './notes.js';
 import { SessionsRepository } from './sessions.js';
 import { SigningKeysRepository } from './signing-keys.js';
@@ -13,6 +14,7 @@ import { UsersRepository } from './users.js';
 export interface Storage {
   db: Db;
   users: UsersRepository;
+  identities: IdentitiesRepository;
   clients: ClientsRepository;
   grants: GrantsRepository;
   codes: CodesRepository;
@@ -54,6 +56,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
   return {
     db,
     users: new UsersRepository(db),
+    identities: new IdentitiesRepository(db),
     clients: new ClientsRepository(db),
     grants: new GrantsRepository(db),
     codes: new CodesRepository(db),
@@ -78,5 +81,6 @@ export type { AuthorizationCode } from './codes.js';
 export type { Grant, RefreshToken } from './grants.js';
 export type { Note } from './notes.js';
 export type { User } from './users.js';
+export type { UpstreamIdentity } from './identities.js';
 export type { ClientsRepository } from './clients.js';
 export type { AuditEvent, AuditEventType } from './audit.js';

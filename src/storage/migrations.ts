@@ -133,4 +133,24 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005_user_identities': {
+    async up(db: Kysely<any>) {
+      // Who a user is at an upstream identity provider (an OIDC issuer, GitHub, an external authorization server):
+      // the pair (issuer, subject) names one Gatehouse user, whatever their email or username becomes.
+      await db.schema
+        .createTable('user_identities')
+        .addColumn('issuer', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('email', 'text')
+        .addColumn('name', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_login_at', 'bigint', (c) => c.notNull())
+        // The provider's tokens for this user, AES-256-GCM encrypted, when tools may call its API on their behalf.
+        .addColumn('tokens_encrypted', 'text')
+        .addPrimaryKeyConstraint('user_identities_pk', ['issuer', 'subject'])
+        .execute();
+      await db.schema.createIndex('user_identities_user').on('user_identities').column('user_id').execute();
+    },
+  },
 };

@@ -100,6 +100,20 @@ export interface AuditEventsTable {
   detail: string | null;
 }
 
+export interface UserIdentitiesTable {
+  /** The identity provider: an OIDC issuer, GitHub's web origin, or an external authorization server's issuer. */
+  issuer: string;
+  /** The user's stable id there (`sub`, GitHub's numeric id). */
+  subject: string;
+  user_id: string;
+  email: string | null;
+  name: string | null;
+  created_at: number;
+  last_login_at: number;
+  /** The provider's tokens for this user, AES-256-GCM encrypted; null unless kept for tools. */
+  tokens_encrypted: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -110,4 +124,5 @@ export interface Database {
   sessions: SessionsTable;
   notes: NotesTable;
   audit_events: AuditEventsTable;
+  user_identities: UserIdentitiesTable;
 }

@@ -1,0 +1,142 @@
+// Verifies access tokens from an external authorization server (AUTH_MODE=external): JWTs against the issuer's
+// published keys (asymmetric algorithms only), checking iss, aud (the MCP endpoint's URL, or EXTERNAL_AUDIENCE),
+// exp and nbf; opaque tokens by RFC 7662 introspection when it is configured. Scopes come from `scope` or `scp`,
+// translated into MCP scopes; the caller becomes a Gatehouse user named by (issuer, subject).
+import type { AuthInfo } from '@modelcontextprotocol/server';
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { ExternalSettings } from '../auth-config.js';
+import type { Caller } from '../mcp/toolset.js';
+import type { UpstreamIdentity } from '../storage/identities.js';
+import { IssuerKeys } from './issuer-keys.js';
+import type { ScopeNames } from './scope-names.js';
+import { InvalidAccessToken, VerificationUnavailable, type TokenVerifier } from './token-verifier.js';
+
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const CLOCK_TOLERANCE_SECONDS = 30;
+const MAX_CACHED = 20_000;
+/** An introspected token is asked about again after this long, so a revocation upstream takes effect. */
+const INTROSPECTION_CACHE_MS = 60_000;
+
+/** The Gatehouse user for a token's subject; undefined when that user is disabled. */
+export type ResolveUser = (identity: UpstreamIdentity) => Promise<{ id: string; username: string; disabled: boolean }>;
+
+interface Verified {
+  authInfo: AuthInfo;
+  resource: string;
+  until: number;
+}
+
+export class ExternalTokenVerifier implements TokenVerifier {
+  private readonly verified = new Map<string, Verified>();
+  private readonly keys: IssuerKeys;
+
+  constructor(
+    private readonly settings: ExternalSettings,
+    private readonly scopeNames: ScopeNames,
+    private readonly resolveUser: ResolveUser,
+  ) {
+    this.keys = new IssuerKeys(settings.jwksUrl);
+  }
+
+  async verify(token: string, resource: string): Promise<AuthInfo> {
+    const known = this.verified.get(token);
+    if (known && known.resource === resource && Date.now() < known.until) return { ...known.authInfo };
+    const audience = this.settings.audience ?? resource;
+    const { claims, cacheUntil } = token.split('.').length === 3 ? await this.verifyJwt(token, audience) : await this.introspect(token, audience);
+
+    const issuer = String(claims.iss ?? this.settings.issuers[0]);
+    const email = typeof claims.email === 'string' ? claims.email : undefined;
+    const user = await this.resolveUser({
+      issuer,
+      subject: String(claims.sub),
+      preferredUsername: String(claims.preferred_username ?? claims.username ?? email ?? claims.upn ?? claims.sub),
+      email,
+      name: typeof claims.name === 'string' ? claims.name : undefined,
+    });
+    if (user.disabled) throw new InvalidAccessToken('this user is disabled on this server');
+    const caller: Caller = { userId: user.id, username: user.username };
+    const authInfo: AuthInfo = {
+      token,
+      clientId: String(claims.client_id ?? claims.azp ?? claims.cid ?? claims.appid ?? ''),
+      scopes: this.scopeNames.toMcp(grantedScopes(claims)),
+      ...(typeof claims.exp === 'number' && { expiresAt: claims.exp }),
+      resource: new URL(resource),
+      extra: { caller },
+    };
+    if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, { authInfo, resource, until: cacheUntil });
+    return { ...authInfo };
+  }
+
+  private async verifyJwt(token: string, audience: string): Promise<{ claims: JWTPayload; cacheUntil: number }> {
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw new InvalidAccessToken('the access token is malformed');
+    }
+    if (typeof issuer !== 'string' || !this.settings.issuers.includes(issuer)) throw new InvalidAccessToken('the access token was issued by another server');
+    try {
+      const { payload } = await jwtVerify(token, await this.keys.for(issuer), {
+        issuer,
+        audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'exp'],
+      });
+      return { claims: payload, cacheUntil: payload.exp! * 1000 };
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private async introspect(token: string, audience: string): Promise<{ claims: JWTPayload; cacheUntil: number }> {
+    const endpoint = this.settings.introspection;
+    if (!endpoint) throw new InvalidAccessToken('the access token is not a JWT, and no introspection endpoint is configured');
+    let response: Response;
+    try {
+      response = await fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(endpoint.clientId)}:${encodeURIComponent(endpoint.clientSecret)}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        signal: AbortSignal.timeout(5000),
+      });
+    } catch (error) {
+      throw new VerificationUnavailable('the introspection endpoint cannot be reached', { cause: error });
+    }
+    if (!response.ok) throw new VerificationUnavailable(`the introspection endpoint answered ${response.status}`);
+    const claims = (await response.json().catch(() => ({}))) as JWTPayload & { active?: unknown };
+    const now = Date.now();
+    if (claims.active !== true) throw new InvalidAccessToken('the access token is not active');
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) throw new InvalidAccessToken('the access token has expired');
+    if (claims.iss !== undefined && !this.settings.issuers.includes(String(claims.iss))) throw new InvalidAccessToken('the access token was issued by another server');
+    const audiences = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (audiences && !audiences.includes(audience)) throw new InvalidAccessToken('the access token was issued for another resource');
+    if (claims.sub === undefined) throw new InvalidAccessToken('the access token names no subject');
+    const cacheUntil = Math.min(now + INTROSPECTION_CACHE_MS, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity);
+    return { claims, cacheUntil };
+  }
+}
+
+/** `scope` (RFC 9068, a space-separated string) or `scp` (Okta, Entra ID: an array or a string). */
+function grantedScopes(claims: JWTPayload): string[] {
+  const value = claims.scope ?? claims.scp;
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
+}
+
+function translate(error: unknown): Error {
+  if (error instanceof InvalidAccessToken || error instanceof VerificationUnavailable) return error;
+  if (error instanceof errors.JWTExpired) return new InvalidAccessToken('the access token has expired');
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') return new InvalidAccessToken('the access token was issued for another resource');
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return new InvalidAccessToken('the access token is not valid yet');
+  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidAccessToken('the access token is signed by a key its issuer does not publish');
+  if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
+    return new VerificationUnavailable("the issuer's signing keys cannot be fetched right now", { cause: error });
+  }
+  return new InvalidAccessToken('the access token is not valid');
+}

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+import type { User } from './users.js';
+
+/** Who someone is at an upstream provider, as the provider says after they sign in there. */
+export interface UpstreamIdentity {
+  issuer: string;
+  subject: string;
+  /** The name Gatehouse shows; made unique with a suffix if another user has it. */
+  preferredUsername: string;
+  email?: string | undefined;
+  name?: string | undefined;
+}
+
+/** Stored in place of a password hash for users who sign in upstream: no password matches it. */
+export const NO_PASSWORD = '!';
+
+export class IdentitiesRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The Gatehouse user for an upstream identity, created on first sign-in. The pair (issuer, subject) decides:
+   * an identity is never joined to an existing account by username or email, which anyone upstream may choose.
+   */
+  async resolve(identity: UpstreamIdentity, now = Date.now()): Promise<User> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const known = await trx
+            .selectFrom('user_identities as i')
+            .innerJoin('users as u', 'u.id', 'i.user_id')
+            .select(['u.id', 'u.username', 'u.password_hash', 'u.created_at', 'u.disabled_at'])
+            .where('i.issuer', '=', identity.issuer)
+            .where('i.subject', '=', identity.subject)
+            .executeTakeFirst();
+          const details = { email: identity.email ?? null, name: identity.name ?? null, last_login_at: now };
+          if (known) {
+            await trx.updateTable('user_identities').set(details).where('issuer', '=', identity.issuer).where('subject', '=', identity.subject).execute();
+            return { id: known.id, username: known.username, passwordHash: known.password_hash, createdAt: Number(known.created_at), disabledAt: known.disabled_at === null ? null : Number(known.disabled_at) };
+          }
+          const username = await freeUsername(trx, identity.preferredUsername);
+          const user = { id: randomUUID(), username, password_hash: NO_PASSWORD, created_at: now, disabled_at: null };
+          await trx.insertInto('users').values(user).execute();
+          await trx.insertInto('user_identities').values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, ...details }).execute();
+          return { id: user.id, username, passwordHash: NO_PASSWORD, createdAt: now, disabledAt: null };
+        });
+      } catch (error) {
+        // Two first sign-ins of one identity at once (another instance, a double click): the loser finds the winner's.
+        if (attempt >= 2) throw error;
+      }
+    }
+  }
+
+  async tokens(issuer: string, userId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('user_identities').select('tokens_encrypted').where('issuer', '=', issuer).where('user_id', '=', userId).executeTakeFirst();
+    return row?.tokens_encrypted ?? undefined;
+  }
+
+  async storeTokens(issuer: string, userId: string, tokensEncrypted: string | null): Promise<void> {
+    await this.db.updateTable('user_identities').set({ tokens_encrypted: tokensEncrypted }).where('issuer', '=', issuer).where('user_id', '=', userId).execute();
+  }
+
+  async listForUser(userId: string): Promise<{ issuer: string; subject: string; email: string | null; name: string | null; lastLoginAt: number }[]> {
+    const rows = await this.db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    return rows.map((row) => ({ issuer: row.issuer, subject: row.subject, email: row.email, name: row.name, lastLoginAt: Number(row.last_login_at) }));
+  }
+}
+
+/** `wanted`, or `wanted-2`, `wanted-3`… whichever no user has yet. */
+async function freeUsername(db: Db, wanted: string): Promise<string> {
+  const base = wanted.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 60) || 'user';
+  const taken = new Set(
+    (await db.selectFrom('users').select('username').where('username', 'like', sql<string>`${`${base.replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`).execute()).map(
+      (row) => row.username,
+    ),
+  );
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
