@@ -106,3 +106,26 @@ export async function jsonRpcResult(response: Response): Promise<any> {
   }
   return JSON.parse(text);
 }
+
+/** The 2026-07-28 request envelope: every request names its protocol version and client. */
+export const MODERN_ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'gatehouse-tests', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/** A 2026-07-28 tools/call with a bearer token, as any client sends it. */
+export function callTool(mcpUrl: string, token: string, name: string, args: Record<string, unknown> = {}) {
+  return fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: MODERN_ENVELOPE } }),
+  });
+}
