@@ -24,8 +24,11 @@ export interface UpstreamLoginDeps {
   baseUrl: string;
 }
 
-/** A sealed authorization request is well under this; anything longer would not fit the cookie. */
-const MAX_REQUEST_LENGTH = 3000;
+/**
+ * A sealed authorization request is usually under 1 KB; past this, the encrypted cookie that carries it through the
+ * provider would pass the 4 KB browsers keep, and the sign-in would fail later and less clearly.
+ */
+const MAX_REQUEST_LENGTH = 2400;
 
 const failed = (c: Context, title: string, message: string, status: 400 | 403 | 502) => sendPage(c, ErrorPage({ title, message }), { status });
 
