@@ -5,8 +5,9 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
-import type { ServerEventBus } from '@modelcontextprotocol/server';
+import type { AuthInfo, ServerEventBus } from '@modelcontextprotocol/server';
 import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createAudit } from './audit.js';
@@ -44,6 +45,9 @@ import { ErrorPage } from './pages/error.js';
 import { HomePage } from './pages/home.js';
 import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
+import { safeEqual } from './crypto.js';
+import { Metrics, refusalReason } from './metrics.js';
+import type { Caller } from './mcp/toolset.js';
 import { MCP_PATHS } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
@@ -68,7 +72,7 @@ export interface AppDeps {
   bus?: ServerEventBus | undefined;
 }
 
-type Env = { Variables: { requestId: string } };
+type Env = { Variables: { requestId: string; clientId?: string; userId?: string } };
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
 const MCP_BODY_LIMIT = 4 * 1024 * 1024;
@@ -78,8 +82,9 @@ export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
   const issuer = config.baseUrl;
   const app = new Hono<Env>();
+  const metrics = new Metrics(deps.storage);
 
-  app.use(requestLog(logger));
+  app.use(requestLog(logger, metrics));
   app.use(
     secureHeaders({
       xFrameOptions: 'DENY',
@@ -90,7 +95,7 @@ export function createApp(deps: AppDeps) {
       strictTransportSecurity: issuer.startsWith('https://') ? 'max-age=31536000; includeSubDomains' : false,
     }),
   );
-  app.onError((error, c) => errorResponse(error, c, logger));
+  app.onError((error, c) => errorResponse(error, c, logger, metrics));
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
 
   // Discovery is public: any origin may read it, and it is never behind auth.
@@ -107,8 +112,8 @@ export function createApp(deps: AppDeps) {
 
   const external = config.auth.external;
   const upstream = external ? undefined : upstreamSignIn(deps);
-  if (!external) mountAuthorizationServer(app, deps, browserApi, upstream!);
-  const mcp = mountResource(app, deps, browserApi, upstream?.vault);
+  if (!external) mountAuthorizationServer(app, deps, browserApi, upstream!, metrics);
+  const mcp = mountResource(app, deps, browserApi, upstream?.vault, metrics);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -118,6 +123,13 @@ export function createApp(deps: AppDeps) {
       { status: ready ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }) },
       ready ? 200 : 503,
     );
+  });
+  app.get('/metrics', async (c) => {
+    // Open unless METRICS_TOKEN is set: the figures are counts, but an operator may not want them public.
+    if (config.metricsToken && !safeEqual(c.req.header('authorization') ?? '', `Bearer ${config.metricsToken}`)) {
+      return c.json({ error: 'unauthorized', error_description: 'send the METRICS_TOKEN as a bearer token' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    }
+    return c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType });
   });
   app.get('/assets/gatehouse.css', (c) => {
     c.header('Cache-Control', 'public, max-age=86400');
@@ -143,7 +155,7 @@ function upstreamSignIn({ config, storage }: AppDeps) {
 }
 
 /** Gatehouse's own authorization server: metadata, keys, the OAuth endpoints, and the sign-in and consent pages. */
-function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>) {
+function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
   const { config, storage, keys, logger, clients } = deps;
   const issuer = config.baseUrl;
   const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
@@ -167,7 +179,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
   const limiters = { redis: deps.redis?.commands, prefix: config.redisPrefix };
   const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal, redis: deps.redis });
   const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
-  const audit = createAudit(storage, logger, config.trustProxy);
+  const audit = createAudit(storage, logger, config.trustProxy, metrics);
   const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client', limiters, 'oauth-client');
   // Public clients name themselves without proof: a budget per public client_id would let anyone exhaust Claude's.
   const limitClient = async (client: Client) => {
@@ -224,7 +236,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
  * The protected resource: the guarded MCP endpoints and their RFC 9728 metadata, naming Gatehouse as the
  * authorization server, or the external one (AUTH_MODE=external).
  */
-function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, vault: UpstreamTokenVault | undefined) {
+function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, vault: UpstreamTokenVault | undefined, metrics: Metrics) {
   const { config, storage, logger } = deps;
   const issuer = config.baseUrl;
   const external = config.auth.external;
@@ -239,8 +251,22 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
         return { id: user.id, username: user.username, disabled: user.disabledAt !== null };
       })
     : new AccessTokenVerifier(deps.keys, issuer, deps.revocations);
-  const mcp = createMcpEndpoint({ toolsets: deps.toolsets, requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'), logger, bus: deps.bus, vault });
-  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT, scopeNames };
+  const mcp = createMcpEndpoint({
+    toolsets: deps.toolsets,
+    requestStateKey: deriveKey(config.jwtSecret, 'mcp-request-state'),
+    logger,
+    bus: deps.bus,
+    vault,
+    onToolCall: (tool, outcome) => metrics.toolCall(tool, outcome),
+  });
+  const observe = {
+    refused: (reason: string | undefined) => metrics.refused(refusalReason(reason)),
+    verified: (c: Context, authInfo: AuthInfo) => {
+      c.set('clientId', authInfo.clientId);
+      c.set('userId', (authInfo.extra?.caller as Caller).userId);
+    },
+  };
+  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT, scopeNames, observe };
   for (const path of MCP_PATHS) {
     app.use(path, browserApi);
     app.all(path, guardMcpEndpoint(path, guardDeps, mcp.serve));
@@ -248,26 +274,42 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
   return mcp;
 }
 
-/** Gives every request an id (echoed as X-Request-Id) and logs one line per request: route, status, latency. */
-function requestLog(logger: Logger) {
+/**
+ * Gives every request an id (echoed as X-Request-Id), logs one line per request (route, status, latency, and the
+ * client and user once known) and counts it in the metrics under its route pattern, never its raw path.
+ */
+function requestLog(logger: Logger, metrics: Metrics) {
   return async (c: Context<Env>, next: () => Promise<void>) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     const started = performance.now();
     await next();
+    const seconds = (performance.now() - started) / 1000;
     // Set on the response in place: c.header() after the handler would copy the whole response.
     c.res.headers.set('X-Request-Id', requestId);
+    const route = routePath(c, -1) || 'unmatched';
+    metrics.request(c.req.method, route, c.res.status, seconds);
     logger.info(
-      { req_id: requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
+      {
+        req_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        route,
+        status: c.res.status,
+        ms: Math.round(seconds * 10_000) / 10,
+        ...(c.var.clientId !== undefined && { client_id: c.var.clientId }),
+        ...(c.var.userId !== undefined && { user_id: c.var.userId }),
+      },
       'request',
     );
   };
 }
 
 /** OAuth errors become their RFC answers; anything unexpected is a 500 that says nothing but its request id. */
-function errorResponse(error: Error, c: Context<Env>, logger: Logger): Response | Promise<Response> {
+function errorResponse(error: Error, c: Context<Env>, logger: Logger, metrics: Metrics): Response | Promise<Response> {
   if (error instanceof OAuthError) {
+    metrics.oauthError(error.code);
     logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description }, 'refused');
     if (error instanceof InvalidClientCredentials && error.challenge) c.header('WWW-Authenticate', error.challenge);
     c.header('Cache-Control', 'no-store');

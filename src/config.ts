@@ -57,6 +57,8 @@ export interface Config {
   cimdAllowLocal: boolean;
   /** How people sign in (AUTH_MODE), or which external authorization server to trust. */
   auth: AuthConfig;
+  /** When set, /metrics requires it as a bearer token. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -135,6 +137,7 @@ const EnvSchema = z.object({
   INTROSPECTION_CLIENTS: z.string().default(''),
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   ...AUTH_ENV,
 });
 
@@ -194,6 +197,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     clientsFile: e.CLIENTS_FILE,
     cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),
     auth: readAuthConfig(e),
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

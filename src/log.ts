@@ -1,15 +1,16 @@
 // Structured JSON logs. Secrets never reach them: credentials are redacted wherever they could appear.
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string): Logger {
-  return pino({
+const SECRET_FIELDS = ['authorization', 'cookie', 'password', 'client_secret', 'code', 'code_verifier', 'refresh_token', 'access_token', 'token', 'registration_access_token'];
+
+/** JSON lines to stdout, or to `destination` (tests capture them). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { service: 'gatehouse' },
-    redact: {
-      paths: ['authorization', 'cookie', 'password', 'client_secret', 'code', 'code_verifier', 'refresh_token', 'access_token', 'token', '*.authorization', '*.cookie', '*.password'],
-      censor: '[redacted]',
-    },
-  });
+    redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: '[redacted]' },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -9,6 +9,7 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import type { ToolOutcome } from './tool-outcomes.js';
 import type { Caller, Toolset, UpstreamAccess } from './toolset.js';
 import { createServerFactory } from './server-factory.js';
 
@@ -23,6 +24,8 @@ export interface McpEndpointDeps {
   bus?: ServerEventBus | undefined;
   /** Upstream providers' tokens for tools that call their APIs (KEEP_UPSTREAM_TOKENS). */
   vault?: UpstreamAccess | undefined;
+  /** Told of every tool call's outcome (metrics). */
+  onToolCall?: ToolOutcome | undefined;
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
@@ -35,7 +38,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     },
   });
   let notify: ServerNotifier | undefined;
-  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault }), {
+  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall }), {
     legacy: 'stateless',
     ...(deps.bus && { bus: deps.bus }),
     onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),

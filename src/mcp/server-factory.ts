@@ -3,6 +3,7 @@
 import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerNotifier } from '@modelcontextprotocol/server';
 import { VERSION } from '../version.js';
 import { cacheSchemaConversions } from './schema-cache.js';
+import { reportToolOutcomes, type ToolOutcome } from './tool-outcomes.js';
 import type { Caller, ToolContext, Toolset, UpstreamAccess } from './toolset.js';
 
 export interface ServerFactoryDeps {
@@ -10,6 +11,7 @@ export interface ServerFactoryDeps {
   requestState: RequestStateCodec;
   notify: () => ServerNotifier;
   vault?: UpstreamAccess | undefined;
+  onToolCall?: ToolOutcome | undefined;
 }
 
 export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
@@ -24,9 +26,10 @@ export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
       sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
       upstreamToken: async (provider) => deps.vault?.accessToken(provider, caller.userId),
     };
-    const server = cacheSchemaConversions(
+    let server = cacheSchemaConversions(
       new McpServer({ name: 'gatehouse', title: 'Gatehouse', version: VERSION }, { requestState: { verify: deps.requestState.verify } }),
     );
+    if (deps.onToolCall) server = reportToolOutcomes(server, deps.onToolCall);
     for (const toolset of deps.toolsets) toolset(server, context);
     return server;
   };

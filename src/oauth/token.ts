@@ -38,6 +38,7 @@ export function tokenRoute(deps: TokenDeps) {
   return async (c: Context) => {
     const params = await readOAuthParams(c.req.raw);
     const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
+    c.set('clientId', client.clientId); // for the request log
     await deps.limitClient(client);
     c.header('Cache-Control', 'no-store');
     c.header('Pragma', 'no-cache');

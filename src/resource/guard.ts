@@ -19,6 +19,11 @@ export interface GuardDeps {
   maxBodyBytes: number;
   /** The authorization server's names for the MCP scopes (an external server's may differ). */
   scopeNames: ScopeNames;
+  /** Told of each refused token (its reason, undefined when there was no token) and of each verified caller. */
+  observe?: {
+    refused(reason: string | undefined): void;
+    verified(c: Context, authInfo: AuthInfo): void;
+  };
 }
 
 const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415 | 503, code: number, message: string) =>
@@ -38,12 +43,18 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
     if (origin !== null && !origins.has(origin)) return jsonRpcError(c, 403, -32000, `origin ${origin} is not allowed`);
 
     const token = bearerToken(request.headers.get('authorization'));
-    if (token === undefined) return refuse(c, unauthorized(metadataUrl, allScopes));
+    if (token === undefined) {
+      deps.observe?.refused(undefined);
+      return refuse(c, unauthorized(metadataUrl, allScopes));
+    }
     let authInfo: AuthInfo;
     try {
       authInfo = await deps.verifier.verify(token, resource);
     } catch (error) {
-      if (error instanceof InvalidAccessToken) return refuse(c, unauthorized(metadataUrl, allScopes, error.message));
+      if (error instanceof InvalidAccessToken) {
+        deps.observe?.refused(error.message);
+        return refuse(c, unauthorized(metadataUrl, allScopes, error.message));
+      }
       if (error instanceof VerificationUnavailable) {
         c.header('Retry-After', '5');
         return jsonRpcError(c, 503, -32000, error.message);
@@ -51,6 +62,7 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
       throw error;
     }
 
+    deps.observe?.verified(c, authInfo);
     if (request.method !== 'POST') return serve(request, { authInfo });
     // Streamable HTTP carries JSON-RPC as application/json and nothing else.
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -64,7 +76,10 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
       return jsonRpcError(c, 400, -32700, 'parse error: the body is not valid JSON');
     }
     const scope = missingScope(parsedBody, authInfo.scopes);
-    if (scope) return refuse(c, insufficientScope(metadataUrl, deps.scopeNames.forMcp(scope)));
+    if (scope) {
+      deps.observe?.refused('insufficient_scope');
+      return refuse(c, insufficientScope(metadataUrl, deps.scopeNames.forMcp(scope)));
+    }
     return serve(request, { authInfo, parsedBody });
   };
 }

@@ -37,6 +37,8 @@ export interface TestGatehouse {
 
 export interface StartOptions {
   toolsets?: GatehouseOptions['toolsets'];
+  /** A logger of the test's own (to read what Gatehouse logs). */
+  logger?: GatehouseOptions['logger'];
   /** Restart on an earlier run's folder, database and port. */
   reuse?: { dir: string; port: number; database: TestDatabase };
 }
@@ -66,7 +68,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
   };
   let gatehouse: Gatehouse;
   try {
-    gatehouse = await createGatehouse({ env, ...(options.toolsets && { toolsets: options.toolsets }) });
+    gatehouse = await createGatehouse({ env, ...(options.toolsets && { toolsets: options.toolsets }), ...(options.logger && { logger: options.logger }) });
   } catch (error) {
     server.close();
     if (!reuse) await database.drop();

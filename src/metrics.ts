@@ -1,0 +1,94 @@
+// Prometheus metrics (prom-client) at /metrics: requests and their latency per route, tokens issued, refusals by
+// reason, OAuth errors, MCP tool calls and their errors, active grants, and the process's own figures. Each
+// Gatehouse has its own registry, so several can live in one process (tests, embedding) without clashing.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEvent } from './storage/audit.js';
+import type { Storage } from './storage/index.js';
+
+/** Why a request was refused at the MCP endpoint, as a bounded label from the verifier's message. */
+export function refusalReason(message: string | undefined): string {
+  if (message === undefined) return 'missing_token';
+  const reasons: [RegExp, string][] = [
+    [/expired/, 'expired'],
+    [/revoked/, 'revoked'],
+    [/another resource/, 'audience'],
+    [/another server/, 'issuer'],
+    [/key/, 'signing_key'],
+    [/malformed|not a JWT/, 'malformed'],
+    [/not active/, 'inactive'],
+    [/disabled/, 'user_disabled'],
+  ];
+  return reasons.find(([pattern]) => pattern.test(message))?.[1] ?? 'invalid';
+}
+
+/** Audit events that are authentication failures, by the reason label they count under. */
+const FAILURE_EVENTS: Partial<Record<AuditEvent['type'], string>> = {
+  'login.failed': 'bad_credentials',
+  'login.locked': 'locked_out',
+  'login.refused': 'not_allowed',
+  'code.replay_detected': 'code_replayed',
+  'refresh.reuse_detected': 'refresh_token_reused',
+};
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued, by grant type', labelNames: ['grant_type'], registers: [this.registry] });
+  private readonly authFailures = new Counter({
+    name: 'gatehouse_auth_failures_total',
+    help: 'Refused authentications: bearer tokens at /mcp, sign-ins, replayed codes and refresh tokens',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly oauthErrors = new Counter({ name: 'gatehouse_oauth_errors_total', help: 'OAuth error responses by error code', labelNames: ['error'], registers: [this.registry] });
+  private readonly toolCalls = new Counter({ name: 'gatehouse_mcp_tool_calls_total', help: 'MCP tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+
+  constructor(storage: Pick<Storage, 'db'>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
+    new Gauge({
+      name: 'gatehouse_active_grants',
+      help: 'Grants not revoked (connected apps)',
+      registers: [this.registry],
+      async collect() {
+        const row = await storage.db
+          .selectFrom('grants')
+          .select((eb) => eb.fn.countAll<number>().as('count'))
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst()
+          .catch(() => undefined);
+        if (row) this.set(Number(row.count));
+      },
+    });
+  }
+
+  request(method: string, route: string, status: number, seconds: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+    this.latency.observe({ method, route }, seconds);
+  }
+
+  /** Counts what the audit trail records: tokens issued, and failures worth alerting on. */
+  audited(event: Pick<AuditEvent, 'type' | 'detail'>): void {
+    if (event.type === 'token.issued') this.tokens.inc({ grant_type: String(event.detail?.grantType ?? 'unknown') });
+    const failure = FAILURE_EVENTS[event.type];
+    if (failure) this.authFailures.inc({ reason: failure });
+  }
+
+  refused(reason: string): void {
+    this.authFailures.inc({ reason });
+  }
+
+  oauthError(code: string): void {
+    this.oauthErrors.inc({ error: code });
+  }
+
+  toolCall(tool: string, outcome: 'ok' | 'error'): void {
+    this.toolCalls.inc({ tool, outcome });
+  }
+}
