@@ -41,6 +41,7 @@ import { revokeRoute } from './oauth/revoke.js';
 import { tokenRoute } from './oauth/token.js';
 import { clientIp } from './http/client-ip.js';
 import { KeyedLimit, limitRequests, TooManyRequests } from './http/rate-limit.js';
+import type { Brand } from './pages/brand.js';
 import { ErrorPage } from './pages/error.js';
 import { HomePage } from './pages/home.js';
 import { sendPage } from './pages/respond.js';
@@ -72,7 +73,7 @@ export interface AppDeps {
   bus?: ServerEventBus | undefined;
 }
 
-type Env = { Variables: { requestId: string; clientId?: string; userId?: string } };
+type Env = { Variables: { requestId: string; clientId?: string; userId?: string; brand: Brand } };
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
 const MCP_BODY_LIMIT = 4 * 1024 * 1024;
@@ -96,6 +97,12 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.onError((error, c) => errorResponse(error, c, logger, metrics));
+  // Every page shows the deployer's name and logo.
+  const brand: Brand = { name: config.brand.name, logoUrl: config.brand.logoUrl };
+  app.use(async (c, next) => {
+    c.set('brand', brand);
+    await next();
+  });
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
 
   // Discovery is public: any origin may read it, and it is never behind auth.

@@ -59,6 +59,8 @@ export interface Config {
   auth: AuthConfig;
   /** When set, /metrics requires it as a bearer token. */
   metricsToken: string | undefined;
+  /** The name and logo the pages show (the deployer's, not Gatehouse's). */
+  brand: { name: string; logoUrl: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -138,6 +140,12 @@ const EnvSchema = z.object({
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  BRAND_NAME: z.string().min(1).max(60).default('Gatehouse'),
+  BRAND_LOGO_URL: z
+    .string()
+    .max(100_000)
+    .refine((url) => /^(https:\/\/|data:image\/(png|svg\+xml|jpeg|webp|gif);)/.test(url) || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url), 'use an https URL or a data:image/… URL')
+    .optional(),
   ...AUTH_ENV,
 });
 
@@ -198,6 +206,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),
     auth: readAuthConfig(e),
     metricsToken: e.METRICS_TOKEN,
+    brand: { name: e.BRAND_NAME, logoUrl: e.BRAND_LOGO_URL },
   };
 }
 

@@ -1,3 +1,4 @@
+import { SCOPE_DESCRIPTIONS } from './consent.js';
 import { Layout } from './layout.js';
 
 export interface ConnectedApp {
@@ -35,19 +36,17 @@ export function AccountPage(props: { username: string; csrf: string; apps: Conne
             {props.apps.map((app) => (
               <tr>
                 <td>
-                  {app.clientName}
+                  <b>{app.clientName}</b>
                   <div class="muted">{app.redirectHost}</div>
                 </td>
-                <td>
-                  <code>{app.scope}</code>
-                </td>
-                <td>{when(app.createdAt)}</td>
-                <td>{when(app.lastUsedAt)}</td>
+                <td data-label="Access">{app.scope.split(' ').map((scope) => SCOPE_DESCRIPTIONS[scope]?.title ?? scope).join(', ')}</td>
+                <td data-label="Connected">{when(app.createdAt)}</td>
+                <td data-label="Last used">{when(app.lastUsedAt)}</td>
                 <td>
                   <form method="post" action="/account/disconnect">
                     <input type="hidden" name="csrf" value={props.csrf} />
                     <input type="hidden" name="grant" value={app.grantId} />
-                    <button class="danger" type="submit">
+                    <button class="danger" type="submit" aria-label={`Disconnect ${app.clientName}`}>
                       Disconnect
                     </button>
                   </form>

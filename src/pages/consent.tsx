@@ -1,9 +1,10 @@
 import { Layout } from './layout.js';
 
-const SCOPE_DESCRIPTIONS: Record<string, string> = {
-  'mcp:tools': 'Use this server’s tools on your behalf, which can read and change your data',
-  'mcp:resources': 'Read your resources, such as your notes',
-  'mcp:prompts': 'Use this server’s prompt templates',
+/** What each scope lets the app do, said plainly: a title, then the consequence. */
+export const SCOPE_DESCRIPTIONS: Record<string, { title: string; detail: string }> = {
+  'mcp:tools': { title: 'Use the tools', detail: 'Run this server’s tools as you. Tools can read and change your data here.' },
+  'mcp:resources': { title: 'Read your data', detail: 'Read what you keep on this server, such as your notes.' },
+  'mcp:prompts': { title: 'Use the prompts', detail: 'Use the prompt templates this server offers.' },
 };
 
 export function ConsentPage(props: {
@@ -40,11 +41,16 @@ export function ConsentPage(props: {
       )}
       <p>{name} asks to:</p>
       <ul class="scopes">
-        {props.scopes.map((scope) => (
-          <li>
-            {SCOPE_DESCRIPTIONS[scope] ?? scope} <code class="muted">({scope})</code>
-          </li>
-        ))}
+        {props.scopes.map((scope) => {
+          const description = SCOPE_DESCRIPTIONS[scope];
+          return (
+            <li>
+              <strong>{description?.title ?? scope}</strong>
+              {description && <span>{description.detail} </span>}
+              <code class="muted">{scope}</code>
+            </li>
+          );
+        })}
       </ul>
       <p class="muted">Only allow apps you trust. You can disconnect it at any time from your account page.</p>
       <form method="post" action="/consent">

@@ -7,8 +7,12 @@ export const STYLESHEET = `
 body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: var(--bg); color: var(--fg); line-height: 1.5; }
 main { width: min(440px, calc(100vw - 32px)); margin: 32px 0; background: var(--card); border: 1px solid var(--line); border-radius: 14px; padding: 28px; }
 main.wide { width: min(720px, calc(100vw - 32px)); }
-.brand { display: flex; align-items: center; gap: 8px; color: var(--muted); font-size: 14px; margin-bottom: 18px; }
-.brand b { color: var(--fg); }
+.brand { display: flex; align-items: center; gap: 10px; color: var(--muted); font-size: 15px; margin-bottom: 20px; }
+.brand b { color: var(--fg); letter-spacing: 0.01em; }
+.brand img { border-radius: 6px; }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid color-mix(in srgb, var(--accent) 55%, transparent); outline-offset: 2px; }
+input:focus-visible { outline-offset: 0; border-color: var(--accent); }
 h1 { font-size: 22px; margin: 0 0 8px; }
 p { margin: 0 0 14px; }
 .muted { color: var(--muted); font-size: 14px; }
@@ -30,4 +34,18 @@ ul.scopes code, code { font-size: 13px; }
 .host { font-weight: 600; word-break: break-all; }
 table { width: 100%; border-collapse: collapse; font-size: 14px; }
 th, td { text-align: left; padding: 8px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
+ul.scopes li strong, ul.scopes li span { display: block; }
+ul.scopes li strong { font-weight: 600; }
+ul.scopes li code { display: block; margin-top: 2px; }
+@media (max-width: 560px) {
+  main, main.wide { padding: 20px; border-radius: 0; border: 0; width: 100%; margin: 0; min-height: 100vh; }
+  body { display: block; }
+  .actions { flex-direction: column-reverse; }
+  .actions button { width: 100%; }
+  table, thead, tbody, tr, td { display: block; }
+  thead { position: absolute; left: -9999px; }
+  tr { border: 1px solid var(--line); border-radius: 10px; padding: 8px 10px; margin-bottom: 10px; }
+  td { border: 0; padding: 4px 0; }
+  td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
+}
 `;

@@ -20,7 +20,8 @@ describe('account page', () => {
     assert.equal(page.url.pathname, '/account');
     assert.match(page.html!, /Account Test/);
     assert.match(page.html!, /claude\.ai/);
-    assert.match(page.html!, /<code>mcp:tools<\/code>/);
+    assert.match(page.html!, /Use the tools/);
+    assert.doesNotMatch(page.html!, /Read your data/, 'only the granted scopes');
     assert.match(page.html!, /Last used/);
 
     const fields = hiddenFields(page.html!);

@@ -2,6 +2,10 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import { BrandContext, DEFAULT_BRAND, type Brand } from './brand.js';
+
+/** Where a logo may load from, as a CSP source. */
+const sourceOf = (url: string) => (url.startsWith('data:') ? 'data:' : new URL(url).origin);
 
 /**
  * `imageOrigin` lets a client's logo load (only a metadata-document client's, from its own origin).
@@ -9,14 +13,15 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
  * form post, and that redirect goes to the client.
  */
 export function sendPage(c: Context, page: JSX.Element, options: { status?: ContentfulStatusCode; formTarget?: string; imageOrigin?: string } = {}) {
+  const brand: Brand = c.get('brand') ?? DEFAULT_BRAND;
   const formAction = ["'self'", options.formTarget].filter(Boolean).join(' ');
-  const imgSrc = ["'self'", options.imageOrigin].filter(Boolean).join(' ');
+  const imgSrc = ["'self'", options.imageOrigin, brand.logoUrl && sourceOf(brand.logoUrl)].filter(Boolean).join(' ');
   c.header(
     'Content-Security-Policy',
     `default-src 'none'; style-src 'self'; img-src ${imgSrc}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
   );
   c.header('Cache-Control', 'no-store');
-  return c.html(page, options.status ?? 200);
+  return c.html(<BrandContext.Provider value={brand}>{page}</BrandContext.Provider>, options.status ?? 200);
 }
 
 /** The CSP source that lets a form's redirect reach `uri`: its origin, or its scheme for private-use schemes. */
