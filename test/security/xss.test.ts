@@ -125,8 +125,8 @@ describe('XSS', () => {
     for (const payload of PAYLOADS) {
       const consent = await openConsent(victim, authorizationUrl(gh, client, { ...withPkce, scope: `mcp:tools ${payload}`, state: payload }));
       assertInert(consent.html, payload);
-      assert.ok(consent.html.includes('(mcp:tools)'));
-      assert.ok(!consent.html.includes('(mcp:resources)'), 'only the known scope that was asked for is shown');
+      assert.ok(consent.html.includes('>mcp:tools</code>'));
+      assert.ok(!consent.html.includes('>mcp:resources</code>'), 'only the known scope that was asked for is shown');
       assertPageHeaders(consent.page);
 
       const answer = await victim.submit(new URL('/consent', gh.baseUrl), { ...consent.fields, decision: 'approve' });
