@@ -48,6 +48,7 @@ import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
 import { safeEqual } from './crypto.js';
 import { Metrics, refusalReason } from './metrics.js';
+import type { Tracing } from './tracing.js';
 import type { Caller } from './mcp/toolset.js';
 import { MCP_PATHS } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
@@ -71,6 +72,8 @@ export interface AppDeps {
   redis?: RedisConnections | undefined;
   /** The MCP change-event bus; across instances when Redis carries it. */
   bus?: ServerEventBus | undefined;
+  /** Request spans for OpenTelemetry, when a collector is configured. */
+  tracing?: Tracing | undefined;
 }
 
 type Env = { Variables: { requestId: string; clientId?: string; userId?: string; brand: Brand } };
@@ -85,7 +88,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
   const metrics = new Metrics(deps.storage);
 
-  app.use(requestLog(logger, metrics));
+  app.use(requestLog(logger, metrics, deps.tracing));
   app.use(
     secureHeaders({
       xFrameOptions: 'DENY',
@@ -285,18 +288,20 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
  * Gives every request an id (echoed as X-Request-Id), logs one line per request (route, status, latency, and the
  * client and user once known) and counts it in the metrics under its route pattern, never its raw path.
  */
-function requestLog(logger: Logger, metrics: Metrics) {
+function requestLog(logger: Logger, metrics: Metrics, tracing: Tracing | undefined) {
   return async (c: Context<Env>, next: () => Promise<void>) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     const started = performance.now();
+    const span = tracing?.begin(c.req.method, c.req.path, c.req.raw.headers);
     await next();
     const seconds = (performance.now() - started) / 1000;
     // Set on the response in place: c.header() after the handler would copy the whole response.
     c.res.headers.set('X-Request-Id', requestId);
     const route = routePath(c, -1) || 'unmatched';
     metrics.request(c.req.method, route, c.res.status, seconds);
+    span?.end(route, c.res.status, { 'gatehouse.client_id': c.var.clientId, 'gatehouse.request_id': requestId });
     logger.info(
       {
         req_id: requestId,

@@ -61,6 +61,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** The name and logo the pages show (the deployer's, not Gatehouse's). */
   brand: { name: string; logoUrl: string | undefined };
+  /** OpenTelemetry: the OTLP/HTTP collector to send request spans to, when set. */
+  tracing: { endpoint: string | undefined; serviceName: string };
 }
 
 export class ConfigError extends Error {
@@ -140,6 +142,8 @@ const EnvSchema = z.object({
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().default('gatehouse'),
   BRAND_NAME: z.string().min(1).max(60).default('Gatehouse'),
   BRAND_LOGO_URL: z
     .string()
@@ -207,6 +211,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     auth: readAuthConfig(e),
     metricsToken: e.METRICS_TOKEN,
     brand: { name: e.BRAND_NAME, logoUrl: e.BRAND_LOGO_URL },
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }
 

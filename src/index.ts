@@ -16,6 +16,7 @@ import { noLock, postgresLock, redisLock } from './cluster/lock.js';
 import { connectRedis } from './cluster/redis.js';
 import { fanOutRevocations } from './cluster/revocation-fanout.js';
 import { startHousekeeping } from './housekeeping.js';
+import { startTracing } from './tracing.js';
 import { ClientRegistry } from './oauth/client-registry.js';
 import { MetadataDocuments } from './oauth/metadata-documents.js';
 import { PINNED_METADATA_DOCUMENTS } from './oauth/pinned-documents.js';
@@ -82,7 +83,9 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     const housekeeping = startHousekeeping(storage, logger, lock);
     stops.push(() => housekeeping.stop());
     const bus = redis ? await RedisServerEventBus.start(redis) : undefined;
-    const { app, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger, redis, bus });
+    const tracing = await startTracing(config.tracing);
+    if (tracing) stops.push(() => tracing.shutdown());
+    const { app, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger, redis, bus, tracing });
     return {
       config,
       app,
