@@ -172,6 +172,8 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
 
+  // In production the public URL cannot be guessed (a PaaS ends TLS in front): a localhost issuer would break every client.
+  if (production && !e.BASE_URL) throw new ConfigError('BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com');
   const baseUrl = normalizeBaseUrl(e.BASE_URL ?? `http://localhost:${e.PORT}`, production);
   const dataDir = dataDirFor(e.DATABASE_URL);
   return {

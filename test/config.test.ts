@@ -33,6 +33,7 @@ describe('config', () => {
   it('refuses a BASE_URL with a path, and plain http in production', () => {
     assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', BASE_URL: 'https://example.com/gatehouse' }), ConfigError);
     assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BASE_URL: 'http://mcp.example.com' }), /https in production/);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }), /BASE_URL is required when NODE_ENV=production/);
     const prod = loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BASE_URL: 'https://mcp.example.com', DATABASE_URL: 'sqlite::memory:' });
     assert.equal(prod.host, '0.0.0.0');
   });
