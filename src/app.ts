@@ -208,7 +208,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
     resourceServers: config.introspectionClients,
     refreshGraceSeconds: config.ttl.refreshGrace,
   });
-  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, source: sourceIp, audit });
+  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
   const registrationLimit = limitRequests([
     { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address', limiters, 'register-ip'), key: sourceIp },

@@ -12,8 +12,6 @@ export interface RegisterDeps {
   clients: ClientsRepository;
   issuer: string;
   policy: RegistrationPolicy;
-  /** Where a registration came from, to recognise a repeated one. */
-  source: (c: Context) => string;
   audit: Audit;
 }
 
@@ -23,12 +21,10 @@ class InvalidRegistrationToken extends OAuthError {
   readonly status = 401;
 }
 
-const REPEAT_WINDOW_MS = 60_000;
 const MANAGEMENT_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
 export function registrationRoutes(deps: RegisterDeps) {
   const app = new Hono();
-  const recent = new RecentRegistrations();
   const clientUri = (clientId: string) => `${deps.issuer}/register/${encodeURIComponent(clientId)}`;
   const describe = (client: Client) => ({
     client_id: client.clientId,
@@ -42,11 +38,9 @@ export function registrationRoutes(deps: RegisterDeps) {
     const metadata = parseClientMetadata(await readJson(c.req.raw), REGISTRATION_RULES);
     enforceRegistrationPolicy(metadata, deps.policy);
     c.header('Cache-Control', 'no-store');
-    // Claude registers anew on every fresh connection; the same body from the same place within a minute gets the
-    // client it just received instead of another one.
-    const repeatKey = sha256(`${deps.source(c)}\n${JSON.stringify(metadata)}`);
-    const repeated = recent.get(repeatKey);
-    if (repeated && (await deps.clients.find(repeated.client_id))) return c.json(repeated, 201);
+    // Every registration gets a client of its own, even an identical one: Claude's users share Anthropic's addresses
+    // and send the same body, so a repeat answered with the earlier client would hand over its secret. The clients
+    // Claude leaves behind are swept once unused (housekeeping).
 
     const secret = metadata.token_endpoint_auth_method.startsWith('client_secret') ? randomToken(32) : undefined;
     const registrationToken = randomToken(32);
@@ -61,7 +55,6 @@ export function registrationRoutes(deps: RegisterDeps) {
     await deps.clients.create(client);
     await deps.audit(c, { type: 'client.registered', clientId: client.clientId, detail: { clientName: metadata.client_name ?? null, redirectUris: metadata.redirect_uris } });
     const body = { ...describe(client), ...(secret && { client_secret: secret }), registration_access_token: registrationToken };
-    recent.set(repeatKey, body);
     return c.json(body, 201);
   });
 
@@ -122,22 +115,5 @@ async function readJson(request: Request): Promise<unknown> {
     return JSON.parse(await request.text());
   } catch {
     throw new InvalidClientMetadata('the registration request is not valid JSON');
-  }
-}
-
-/** Answers to registrations of the last minute, in memory only, so a repeat returns the same client. */
-class RecentRegistrations {
-  private readonly entries = new Map<string, { body: { client_id: string }; until: number }>();
-
-  get(key: string): { client_id: string } | undefined {
-    const entry = this.entries.get(key);
-    return entry && entry.until > Date.now() ? entry.body : undefined;
-  }
-
-  set(key: string, body: { client_id: string }): void {
-    const now = Date.now();
-    for (const [k, entry] of this.entries) if (entry.until <= now) this.entries.delete(k);
-    if (this.entries.size >= 10_000) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { body, until: now + REPEAT_WINDOW_MS });
   }
 }
