@@ -1,13 +1,16 @@
-// `gatehouse clients add|list|remove`: pre-registered clients for Claude's "Advanced settings", and a look at what
+// `gatehouse clients add|list|show|remove`: pre-registered clients for Claude's "Advanced settings", and a look at what
 // registered itself.
 import { Command } from 'commander';
 import { generateClientSecret, parsePreregisteredClient, storePreregisteredClient } from '../oauth/preregistered-clients.js';
-import { printTable, runCommand, UsageError, withStorage } from './run.js';
+import { iso, printFields, printJson, printTable, runCommand, UsageError, withStorage } from './run.js';
+
+/** Longer than the revocation poll of running instances (every 2 s: RevocationList in src/index.ts). */
+const REVOCATION_POLL_WAIT_MS = 3_000;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function clientsCommand(): Command {
-  const clients = new Command('clients').description('manage OAuth clients');
+  const clients = new Command('clients').description('manage OAuth clients: pre-registered, registered dynamically, metadata documents');
 
   clients
     .command('add')
@@ -33,6 +36,11 @@ export function clientsCommand(): Command {
           });
           if (await storage.clients.find(client.client_id)) throw new UsageError(`a client ${client.client_id} already exists`);
           await storePreregisteredClient(storage.clients, client);
+          await storage.audit.record({
+            type: 'client.registered',
+            clientId: client.client_id,
+            detail: { clientName: client.metadata.client_name ?? null, redirectUris: client.metadata.redirect_uris, via: 'command line' },
+          });
           const result = { client_id: client.client_id, ...(secret && { client_secret: secret }), ...client.metadata };
           if (options.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n');
           process.stdout.write(`Created client ${client.client_id}\n`);
@@ -63,14 +71,50 @@ export function clientsCommand(): Command {
     );
 
   clients
+    .command('show')
+    .description("show one client: its metadata, kind, creation time and how many grants it holds in force")
+    .argument('<client_id>')
+    .option('--json', 'print JSON')
+    .action((clientId: string, options: { json?: boolean }) =>
+      runCommand(() =>
+        withStorage(async (storage) => {
+          const client = await storage.clients.find(clientId);
+          if (!client) throw new UsageError(`no client ${clientId}`);
+          const activeGrants = await storage.grants.countActiveForClient(clientId);
+          // The secret and registration token are stored hashed and never shown; only whether there is a secret.
+          const shown = { client_id: client.clientId, kind: client.kind, created: iso(client.createdAt)!, has_secret: client.secretHash !== null, active_grants: activeGrants };
+          if (options.json) return printJson({ ...shown, metadata: client.metadata });
+          printFields({
+            ...Object.fromEntries(Object.entries(shown).map(([name, value]) => [name, String(value)])),
+            ...Object.fromEntries(
+              Object.entries(client.metadata).map(([name, value]) => [name, Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value)]),
+            ),
+          });
+        }),
+      ),
+    );
+
+  clients
     .command('remove')
-    .description('delete a client, with every grant and token it holds')
+    .description('delete a client with its grants, revoking them first so running instances refuse its tokens')
     .argument('<client_id>')
     .action((clientId: string) =>
       runCommand(() =>
         withStorage(async (storage) => {
+          if (!(await storage.clients.find(clientId))) throw new UsageError(`no client ${clientId}`);
+          // Deleting takes the grants with it, and running instances poll only for revoked grants that still exist:
+          // so revoke first, and give the poll time (Redis, which may be away, is not relied on).
+          const now = Date.now();
+          let grantsRevoked = 0;
+          for (const grant of await storage.grants.list({ clientId })) {
+            if (!(await storage.grants.revoke(grant.id, now))) continue;
+            grantsRevoked++;
+            await storage.audit.record({ type: 'grant.revoked', userId: grant.userId, clientId, detail: { grantId: grant.id, reason: 'client removed from the command line' } });
+          }
+          if (grantsRevoked > 0) await new Promise((resolve) => setTimeout(resolve, REVOCATION_POLL_WAIT_MS));
           if (!(await storage.clients.delete(clientId))) throw new UsageError(`no client ${clientId}`);
-          process.stdout.write(`Removed client ${clientId}\n`);
+          await storage.audit.record({ type: 'client.deleted', clientId, detail: { via: 'command line', grantsRevoked } });
+          process.stdout.write(`Removed client ${clientId}${grantsRevoked > 0 ? ` and revoked its ${grantsRevoked} grant${grantsRevoked === 1 ? '' : 's'}` : ''}\n`);
         }),
       ),
     );

@@ -4,22 +4,34 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
+import { doctorCommand } from './doctor.js';
+import { grantsCommand } from './grants.js';
 import { keysCommand } from './keys.js';
 import { runCommand } from './run.js';
+import { usersCommand } from './users.js';
 
 const program = new Command()
   .name('gatehouse')
   .description('A remote MCP server with its own OAuth 2.1 authorization server')
   .version(VERSION)
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nThe commands that manage what Gatehouse stores read the configuration the server\n' +
+      'reads (DATABASE_URL, JWT_SECRET, REDIS_URL…) from the environment or from .env in\n' +
+      'the working folder. Commands that print data take --json for scripts.',
+  );
 
 program
   .command('start')
-  .description('serve Gatehouse (the same as npm start)')
+  .description('serve Gatehouse over HTTP until SIGINT or SIGTERM (the same as npm start)')
   .action(() => runCommand(async () => (await import('../server.js')).startServer()));
 
+program.addCommand(usersCommand());
 program.addCommand(clientsCommand());
+program.addCommand(grantsCommand());
 program.addCommand(keysCommand());
 program.addCommand(auditCommand());
+program.addCommand(doctorCommand());
 
 await program.parseAsync();

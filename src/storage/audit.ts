@@ -16,7 +16,11 @@ export type AuditEventType =
   | 'refresh.reuse_detected'
   | 'code.replay_detected'
   | 'grant.revoked'
-  | 'key.rotated';
+  | 'key.rotated'
+  | 'user.created'
+  | 'user.password_changed'
+  | 'user.disabled'
+  | 'user.enabled';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -25,6 +25,13 @@ export interface NewRefreshToken {
   expiresAt: number;
 }
 
+/** A grant as an operator sees it: with its user's name, its client's name and when it was last used. */
+export interface GrantListing extends Grant {
+  username: string;
+  clientName: string | null;
+  lastUsedAt: number;
+}
+
 type GrantRow = { id: string; user_id: string; client_id: string; scope: string; resource: string; created_at: number; revoked_at: number | null };
 
 const toGrant = (row: GrantRow): Grant => ({
@@ -179,5 +186,36 @@ export class GrantsRepository {
   async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
     const rows = await this.db.selectFrom('grants').select(['id', 'revoked_at']).where('revoked_at', '>=', since).execute();
     return rows.map((row) => ({ id: row.id, revokedAt: Number(row.revoked_at) }));
+  }
+
+  /** Grants, newest first, optionally of one user or one client; only those in force unless `includeRevoked`. */
+  async list(filter: { userId?: string | undefined; clientId?: string | undefined; includeRevoked?: boolean } = {}): Promise<GrantListing[]> {
+    let query = this.db
+      .selectFrom('grants as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .innerJoin('clients as c', 'c.client_id', 'g.client_id')
+      .select(['g.id', 'g.user_id', 'g.client_id', 'g.scope', 'g.resource', 'g.created_at', 'g.revoked_at', 'g.last_used_at', 'u.username', 'c.metadata'])
+      .orderBy('g.created_at', 'desc')
+      .orderBy('g.id');
+    if (filter.userId) query = query.where('g.user_id', '=', filter.userId);
+    if (filter.clientId) query = query.where('g.client_id', '=', filter.clientId);
+    if (!filter.includeRevoked) query = query.where('g.revoked_at', 'is', null);
+    return (await query.execute()).map((row) => ({
+      ...toGrant(row),
+      username: row.username,
+      clientName: (JSON.parse(row.metadata) as { client_name?: string }).client_name ?? null,
+      lastUsedAt: Number(row.last_used_at ?? row.created_at),
+    }));
+  }
+
+  /** How many grants of the client are in force. */
+  async countActiveForClient(clientId: string): Promise<number> {
+    const { count } = await this.db
+      .selectFrom('grants')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('client_id', '=', clientId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 }
