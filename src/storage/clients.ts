@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 import type { ClientKind } from './schema.js';
 
@@ -106,9 +107,27 @@ export class ClientsRepository {
   }
 
   /** Deletes the client; its codes, grants and refresh tokens go with it. */
-  async delete(clientId: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
-    return result.numDeletedRows === 1n;
+  /**
+   * Deletes the client with its grants and tokens. Its grants in force are recorded as revoked first, so that every
+   * resource server (polling revoked_grants) refuses their access tokens although the grants are gone.
+   */
+  async delete(clientId: string, now = Date.now()): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('revoked_grants')
+        .columns(['grant_id', 'revoked_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('grants')
+            .select(['id', sql<number>`cast(${now} as bigint)`.as('revoked_at')])
+            .where('client_id', '=', clientId)
+            .where('revoked_at', 'is', null),
+        )
+        .onConflict((conflict) => conflict.column('grant_id').doNothing())
+        .execute();
+      const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    });
   }
 
   /**

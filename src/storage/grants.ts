@@ -127,7 +127,9 @@ export class GrantsRepository {
     const revoked = await this.db.transaction().execute(async (trx) => {
       const result = await trx.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst();
       await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute();
-      return result.numUpdatedRows === 1n;
+      if (result.numUpdatedRows !== 1n) return false;
+      await trx.insertInto('revoked_grants').values({ grant_id: grantId, revoked_at: now }).onConflict((conflict) => conflict.column('grant_id').doNothing()).execute();
+      return true;
     });
     if (revoked) for (const listener of this.revokeListeners) listener(grantId);
     return revoked;
@@ -165,6 +167,8 @@ export class GrantsRepository {
   async purgeInactive(before: number): Promise<{ grants: number; refreshTokens: number }> {
     return this.db.transaction().execute(async (trx) => {
       const tokens = await trx.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
+      // By then every access token a revoked grant issued has long expired.
+      await trx.deleteFrom('revoked_grants').where('revoked_at', '<', before).execute();
       const grants = await trx
         .deleteFrom('grants')
         .where((g) =>
@@ -184,8 +188,8 @@ export class GrantsRepository {
 
   /** Grants revoked at or after `since` (ms), for the resource server's revocation list. */
   async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
-    const rows = await this.db.selectFrom('grants').select(['id', 'revoked_at']).where('revoked_at', '>=', since).execute();
-    return rows.map((row) => ({ id: row.id, revokedAt: Number(row.revoked_at) }));
+    const rows = await this.db.selectFrom('revoked_grants').select(['grant_id', 'revoked_at']).where('revoked_at', '>=', since).execute();
+    return rows.map((row) => ({ id: row.grant_id, revokedAt: Number(row.revoked_at) }));
   }
 
   /** Grants, newest first, optionally of one user or one client; only those in force unless `includeRevoked`. */

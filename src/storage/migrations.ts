@@ -153,4 +153,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('user_identities_user').on('user_identities').column('user_id').execute();
     },
   },
+  '0006_revoked_grants': {
+    async up(db: Kysely<any>) {
+      // Revocations outlive the grants they revoke: deleting a client deletes its grants, and the resource servers
+      // (every instance) must still learn that those grants' access tokens are dead.
+      await db.schema
+        .createTable('revoked_grants')
+        .addColumn('grant_id', 'text', (c) => c.primaryKey())
+        .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('revoked_grants_at').on('revoked_grants').column('revoked_at').execute();
+      await db
+        .insertInto('revoked_grants')
+        .columns(['grant_id', 'revoked_at'])
+        .expression(db.selectFrom('grants').select(['id', 'revoked_at']).where('revoked_at', 'is not', null))
+        .execute();
+    },
+  },
 };

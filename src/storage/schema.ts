@@ -114,6 +114,12 @@ export interface UserIdentitiesTable {
   tokens_encrypted: string | null;
 }
 
+/** A revocation, kept apart from the grant so that it survives the grant's deletion (with its client). */
+export interface RevokedGrantsTable {
+  grant_id: string;
+  revoked_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -125,4 +131,5 @@ export interface Database {
   notes: NotesTable;
   audit_events: AuditEventsTable;
   user_identities: UserIdentitiesTable;
+  revoked_grants: RevokedGrantsTable;
 }

@@ -1,10 +1,10 @@
-// What may register and how often: REGISTRATION modes, rate limits (per address and global, TRUST_PROXY), the
-// idempotent repeat, private-use schemes, and RFC 7592 management of a registered client.
+// What may register and how often: REGISTRATION modes, rate limits (per address and global, TRUST_PROXY), a client
+// of its own for every registration, private-use schemes, and RFC 7592 management of a registered client.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signInAndDecide } from '../helpers/browser.js';
 import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { authorizationUrl, obtainTokens, pkce, registerClient } from '../helpers/oauth.js';
+import { authorizationUrl, callTool, obtainTokens, pkce, registerClient } from '../helpers/oauth.js';
 
 const register = (gh: TestGatehouse, body: object, headers: Record<string, string> = {}) =>
   fetch(`${gh.baseUrl}/register`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -137,7 +137,7 @@ describe('RFC 7592 client management', () => {
     assert.equal((await manage(registered.registration_client_uri, token)).status, 401);
   });
 
-  it('refuses a wrong or missing token alike, and deleting a client ends its grants', async () => {
+  it('refuses a wrong or missing token alike, and deleting a client ends its grants and their access tokens', async () => {
     const registered = await (await register(gh, { ...CLAUDE_REGISTRATION, client_name: 'Doomed' })).json();
     const wrong = await manage(registered.registration_client_uri, 'nope');
     assert.equal(wrong.status, 401);
@@ -146,9 +146,16 @@ describe('RFC 7592 client management', () => {
     assert.equal((await manage(`${gh.baseUrl}/register/unknown`, registered.registration_access_token)).status, 401);
 
     const { tokens } = await obtainTokens(gh, { client: registered });
+    assert.equal((await callTool(gh.mcpUrl, tokens.access_token, 'whoami')).status, 200);
     await manage(registered.registration_client_uri, registered.registration_access_token, { method: 'DELETE' });
     const grants = await gh.gatehouse.storage.db.selectFrom('grants').selectAll().where('client_id', '=', registered.client_id).execute();
     assert.deepEqual(grants, []);
-    assert.ok(tokens.refresh_token);
+    // The access token was verified while the client existed, but its grant is gone: every instance must refuse it.
+    const deadline = Date.now() + 5000;
+    let status = 0;
+    while ((status = (await callTool(gh.mcpUrl, tokens.access_token, 'whoami')).status) !== 401 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(status, 401, 'the access token of a deleted client is refused');
   });
 });
