@@ -23,6 +23,15 @@ class InvalidRegistrationToken extends OAuthError {
 
 const MANAGEMENT_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
+/**
+ * A random client id that starts with a letter or digit: one starting with "-" would read as an option on a command
+ * line (`gatehouse clients show -x…`), and people copy these ids into commands.
+ */
+function newClientId(): string {
+  const id = randomToken(16);
+  return /^[A-Za-z0-9]/.test(id) ? id : newClientId();
+}
+
 export function registrationRoutes(deps: RegisterDeps) {
   const app = new Hono();
   const clientUri = (clientId: string) => `${deps.issuer}/register/${encodeURIComponent(clientId)}`;
@@ -45,7 +54,7 @@ export function registrationRoutes(deps: RegisterDeps) {
     const secret = metadata.token_endpoint_auth_method.startsWith('client_secret') ? randomToken(32) : undefined;
     const registrationToken = randomToken(32);
     const client: Client = {
-      clientId: randomToken(16),
+      clientId: newClientId(),
       kind: 'dynamic',
       secretHash: secret ? sha256(secret) : null,
       metadata,

@@ -159,3 +159,18 @@ describe('RFC 7592 client management', () => {
     assert.equal(status, 401, 'the access token of a deleted client is refused');
   });
 });
+
+describe('registered client ids', () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startGatehouse({ REGISTRATION_RATE_LIMIT: '1000' });
+  });
+  after(() => gh.close());
+
+  it('start with a letter or digit, so that they can be pasted into a command line', async () => {
+    // About one random base64url id in 32 would start with "-" or "_": 100 registrations make a miss near certain.
+    const ids = await Promise.all(Array.from({ length: 100 }, async () => (await registerClient(gh)).client_id));
+    assert.deepEqual(ids.filter((id) => !/^[A-Za-z0-9]/.test(id)), []);
+    assert.equal(new Set(ids).size, 100);
+  });
+});
