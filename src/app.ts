@@ -25,7 +25,7 @@ import { upstreamLoginRoutes } from './identity/upstream/routes.js';
 import { UpstreamTokenVault } from './identity/upstream/token-vault.js';
 import type { KeyStore } from './keys/key-store.js';
 import { deriveKey } from './keys/secrets.js';
-import type { Logger } from './log.js';
+import { requestLogger, type Logger } from './log.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
 import type { Toolset } from './mcp/toolset.js';
 import { authorizeRoute } from './oauth/authorize.js';
@@ -288,7 +288,8 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
  * Gives every request an id (echoed as X-Request-Id), logs one line per request (route, status, latency, and the
  * client and user once known) and counts it in the metrics under its route pattern, never its raw path.
  */
-function requestLog(logger: Logger, metrics: Metrics, tracing: Tracing | undefined) {
+function requestLog(parent: Logger, metrics: Metrics, tracing: Tracing | undefined) {
+  const logger = requestLogger(parent);
   return async (c: Context<Env>, next: () => Promise<void>) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
