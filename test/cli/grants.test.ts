@@ -1,7 +1,6 @@
 // `gatehouse grants …` and `gatehouse clients show|remove` run as a process against the database of a running
 // Gatehouse: grants are listed by user and client, and a grant revoked on the command line stops its tokens.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,41 +8,10 @@ import { connectRedis } from '../../src/cluster/redis.js';
 import { fanOutRevocations } from '../../src/cluster/revocation-fanout.js';
 import { createLogger } from '../../src/log.js';
 import type { GrantsRepository } from '../../src/storage/grants.js';
+import { assertRefused, cli, json } from '../helpers/cli.js';
 import { onceOnly } from '../helpers/database.js';
-import { ADMIN, CLAUDE_REGISTRATION, startGatehouse, TEST_JWT_SECRET, type TestGatehouse } from '../helpers/gatehouse.js';
+import { ADMIN, CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { mcpPost, obtainTokens, registerClient, tokenRequest, type RegisteredClient, type Tokens } from '../helpers/oauth.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from the sources; never rejects, so exit codes are asserted like anything else. */
-function cli(databaseUrl: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end();
-  });
-}
-
-/** The JSON a successful run printed. */
-function json(run: Run): any {
-  assert.equal(run.code, 0, `exit code 0 (stderr: ${run.stderr})`);
-  return JSON.parse(run.stdout);
-}
-
-/** An expected failure: exit 1 and one line on stderr, no stack trace. */
-function assertRefused(run: Run, message: RegExp): void {
-  assert.equal(run.code, 1, `exit code 1 (stdout: ${run.stdout}, stderr: ${run.stderr})`);
-  assert.match(run.stderr, /^gatehouse: [^\n]+\n$/, `one line, no stack trace: ${run.stderr}`);
-  assert.match(run.stderr, message);
-}
 
 interface ListedGrant {
   id: string;
@@ -190,7 +158,7 @@ describe('gatehouse grants revoke with REDIS_URL', { skip: onceOnly || (!process
       await obtainTokens(gh);
       const [first, second] = await gh.gatehouse.storage.grants.list();
       const env = { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_PREFIX: prefix };
-      const announced = await cli(gh.databaseUrl, ['grants', 'revoke', first!.id], env);
+      const announced = await cli(gh.databaseUrl, ['grants', 'revoke', first!.id], { env });
       assert.equal(announced.code, 0, announced.stderr);
       assert.equal(announced.stderr, '');
       const deadline = Date.now() + 2000;
@@ -199,7 +167,7 @@ describe('gatehouse grants revoke with REDIS_URL', { skip: onceOnly || (!process
         await sleep(20);
       }
 
-      const unreachable = await cli(gh.databaseUrl, ['grants', 'revoke', second!.id], { REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: prefix });
+      const unreachable = await cli(gh.databaseUrl, ['grants', 'revoke', second!.id], { env: { REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: prefix } });
       assert.equal(unreachable.code, 0);
       assert.match(unreachable.stderr, /^gatehouse: could not announce the revocation over Redis .*; instances will see it within seconds\n$/);
       assert.notEqual((await gh.gatehouse.storage.grants.find(second!.id))!.revokedAt, null);

@@ -1,45 +1,12 @@
 // `gatehouse users …` run as a process against the database of a running Gatehouse: accounts made on the command
 // line sign in, a changed password ends sessions, and a disabled user's tokens stop working without a restart.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Browser } from '../helpers/browser.js';
-import { ADMIN, startGatehouse, TEST_JWT_SECRET, type TestGatehouse } from '../helpers/gatehouse.js';
+import { assertRefused, cli, json } from '../helpers/cli.js';
+import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { mcpPost, obtainTokens, tokenRequest } from '../helpers/oauth.js';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI from the sources; never rejects, so exit codes are asserted like anything else. */
-function cli(databaseUrl: string, args: string[], input = ''): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', ...args],
-      { env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'test', LOG_LEVEL: 'silent' } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input);
-  });
-}
-
-/** The JSON a successful run printed. */
-function json(run: Run): any {
-  assert.equal(run.code, 0, `exit code 0 (stderr: ${run.stderr})`);
-  return JSON.parse(run.stdout);
-}
-
-/** An expected failure: exit 1 and one line on stderr, no stack trace. */
-function assertRefused(run: Run, message: RegExp): void {
-  assert.equal(run.code, 1, `exit code 1 (stdout: ${run.stdout}, stderr: ${run.stderr})`);
-  assert.match(run.stderr, /^gatehouse: [^\n]+\n$/, `one line, no stack trace: ${run.stderr}`);
-  assert.match(run.stderr, message);
-  assert.equal(run.stdout, '');
-}
 
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -52,7 +19,7 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Prom
 
 describe('gatehouse users', () => {
   let gh: TestGatehouse;
-  const run = (args: string[], input?: string) => cli(gh.databaseUrl, args, input);
+  const run = (args: string[], input?: string) => cli(gh.databaseUrl, args, { input });
   const whoami = (token: string) => mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }, token);
 
   before(async () => {

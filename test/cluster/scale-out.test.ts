@@ -7,14 +7,8 @@ import pg from 'pg';
 import { Browser, signInAndDecide } from '../helpers/browser.js';
 import { needsServices, onceOnly } from '../helpers/database.js';
 import { CLAUDE_REGISTRATION } from '../helpers/gatehouse.js';
-import { jsonRpcResult, pkce } from '../helpers/oauth.js';
+import { callTool as callToolAt, jsonRpcResult, MODERN_ENVELOPE, pkce } from '../helpers/oauth.js';
 import { createCluster, freePort, type Cluster, type Instance } from './instances.js';
-
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'scale-out-test', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
 
 interface Client {
   client_id: string;
@@ -68,19 +62,7 @@ const exchange = (instance: Instance, client: Client, code: string, verifier: st
 const refresh = (instance: Instance, client: Client, refreshToken: string) =>
   post(`${instance.url}/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, client_secret: client.client_secret });
 
-const callTool = (instance: Instance, token: string, name = 'test_simple_text') =>
-  fetch(`${instance.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: {}, _meta: ENVELOPE } }),
-  });
+const callTool = (instance: Instance, token: string, name = 'test_simple_text') => callToolAt(`${instance.url}/mcp`, token, name);
 
 /** Opens a subscriptions/listen stream and collects the notification methods it receives. */
 async function listen(instance: Instance, token: string) {
@@ -95,7 +77,7 @@ async function listen(instance: Instance, token: string) {
       'mcp-method': 'subscriptions/listen',
       authorization: `Bearer ${token}`,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_ENVELOPE } }),
   });
   assert.equal(response.status, 200);
   const methods: string[] = [];
