@@ -88,7 +88,9 @@ export function createApp(deps: AppDeps) {
   const app = new Hono<Env>();
   const metrics = new Metrics(deps.storage);
 
-  app.use(requestLog(logger, metrics, deps.tracing));
+  // Every page shows the deployer's name and logo.
+  const brand: Brand = { name: config.brand.name, logoUrl: config.brand.logoUrl };
+  app.use(requestContext({ logger, metrics, tracing: deps.tracing, brand }));
   app.use(
     secureHeaders({
       xFrameOptions: 'DENY',
@@ -100,12 +102,6 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.onError((error, c) => errorResponse(error, c, logger, metrics));
-  // Every page shows the deployer's name and logo.
-  const brand: Brand = { name: config.brand.name, logoUrl: config.brand.logoUrl };
-  app.use(async (c, next) => {
-    c.set('brand', brand);
-    await next();
-  });
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
 
   // Discovery is public: any origin may read it, and it is never behind auth.
@@ -120,9 +116,9 @@ export function createApp(deps: AppDeps) {
   // Only browsers send Origin; server-to-server calls (Claude's backend) skip the CORS work entirely.
   const browserApi: MiddlewareHandler = (c, next) => (c.req.header('origin') === undefined ? next() : corsForBrowsers(c, next));
 
-  const external = config.auth.external;
-  const upstream = external ? undefined : upstreamSignIn(deps);
-  if (!external) mountAuthorizationServer(app, deps, browserApi, upstream!, metrics);
+  // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
+  const upstream = config.auth.external ? undefined : upstreamSignIn(deps);
+  if (upstream) mountAuthorizationServer(app, deps, browserApi, upstream, metrics);
   const mcp = mountResource(app, deps, browserApi, upstream?.vault, metrics);
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -285,15 +281,18 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
 }
 
 /**
- * Gives every request an id (echoed as X-Request-Id), logs one line per request (route, status, latency, and the
- * client and user once known) and counts it in the metrics under its route pattern, never its raw path.
+ * Gives every request an id (echoed as X-Request-Id) and the brand its pages show, then logs one line for it (route,
+ * status, latency, and the client and user once known), counts it in the metrics under its route pattern (never its
+ * raw path) and ends its trace span.
  */
-function requestLog(parent: Logger, metrics: Metrics, tracing: Tracing | undefined) {
-  const logger = requestLogger(parent);
+function requestContext(options: { logger: Logger; metrics: Metrics; tracing: Tracing | undefined; brand: Brand }) {
+  const { metrics, tracing, brand } = options;
+  const logger = requestLogger(options.logger);
   return async (c: Context<Env>, next: () => Promise<void>) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
+    c.set('brand', brand);
     const started = performance.now();
     const span = tracing?.begin(c.req.method, c.req.path, c.req.raw.headers);
     await next();
