@@ -105,7 +105,8 @@ describe('sign-in and consent in Chromium', { skip }, () => {
   it('signs in with the keyboard alone, in a sensible focus order', async () => {
     const page = await browser.newPage();
     await page.goto(`${gh.baseUrl}/login`);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'username', 'the username field has focus on arrival');
+    // Browsers apply autofocus at the next rendering step after load, not at once.
+    await page.waitForSelector('#username:focus', { timeout: 5000 });
     await page.keyboard.type(ADMIN.username);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
