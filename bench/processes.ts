@@ -2,21 +2,12 @@
 // server's memory can be read on its own (resident set size from /proc).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
   rssMb(): number;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts `node <args>` and resolves once it is listening (a line matching `ready` on stdout, or a 200 at `probe`). */

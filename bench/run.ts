@@ -16,7 +16,8 @@ import { Browser, hiddenFields } from '../test/helpers/browser.js';
 import { ADMIN, TEST_JWT_SECRET } from '../test/helpers/gatehouse.js';
 import { pkce } from '../test/helpers/oauth.js';
 import { measure, runLoad, type LoadFigures, type RequestSpec } from './load.js';
-import { freePort, startServer, type ServerProcess } from './processes.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { startServer, type ServerProcess } from './processes.js';
 
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' } } });
 const QUICK = args.quick;

@@ -106,10 +106,9 @@ export class ClientsRepository {
     await this.db.updateTable('clients').set({ metadata: JSON.stringify(metadata), updated_at: now }).where('client_id', '=', clientId).execute();
   }
 
-  /** Deletes the client; its codes, grants and refresh tokens go with it. */
   /**
-   * Deletes the client with its grants and tokens. Its grants in force are recorded as revoked first, so that every
-   * resource server (polling revoked_grants) refuses their access tokens although the grants are gone.
+   * Deletes the client; its codes, grants and refresh tokens go with it. Its grants in force are recorded as revoked
+   * first, so that every resource server (polling revoked_grants) refuses their access tokens though the grants are gone.
    */
   async delete(clientId: string, now = Date.now()): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {

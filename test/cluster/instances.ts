@@ -2,8 +2,8 @@
 // balancer. They share BASE_URL (the balancer's address): tokens and redirects do not care which one answers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createPostgresDatabase, type TestDatabase } from '../helpers/database.js';
+import { freePort } from '../helpers/free-port.js';
 import { ADMIN, TEST_JWT_SECRET } from '../helpers/gatehouse.js';
 
 export interface Instance {
@@ -22,14 +22,6 @@ export interface Cluster {
   env: Record<string, string>;
   start(port?: number): Promise<Instance>;
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A shared database and Redis namespace; instances started from it join the same deployment. */

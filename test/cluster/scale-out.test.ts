@@ -8,7 +8,8 @@ import { Browser, signInAndDecide } from '../helpers/browser.js';
 import { needsServices, onceOnly } from '../helpers/database.js';
 import { CLAUDE_REGISTRATION } from '../helpers/gatehouse.js';
 import { callTool as callToolAt, jsonRpcResult, MODERN_ENVELOPE, pkce } from '../helpers/oauth.js';
-import { createCluster, freePort, type Cluster, type Instance } from './instances.js';
+import { freePort } from '../helpers/free-port.js';
+import { createCluster, type Cluster, type Instance } from './instances.js';
 
 interface Client {
   client_id: string;

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { signInAndDecide } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { registerClient } from '../helpers/oauth.js';
-import { freePort, waitForLine } from './process.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitForLine } from './process.js';
 import { CONFORMANCE, ensureInteropInstalled, spawnNode22 } from './tools.js';
 
 describe('MCP conformance suite: authorization server scenarios', () => {

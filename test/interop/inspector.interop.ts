@@ -9,7 +9,8 @@ import { signInAndDecide } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { obtainTokens } from '../helpers/oauth.js';
 import { ensureInteropInstalled, INSPECTOR, runNode22, spawnNode22 } from './tools.js';
-import { freePort, waitForLine } from './process.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitForLine } from './process.js';
 
 describe('MCP Inspector CLI', () => {
   let gh: TestGatehouse;

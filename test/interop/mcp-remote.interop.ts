@@ -8,7 +8,8 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { signInAndDecide } from '../helpers/browser.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { freePort, waitForLine } from './process.js';
+import { freePort } from '../helpers/free-port.js';
+import { waitForLine } from './process.js';
 import { ensureInteropInstalled, MCP_REMOTE, spawnNode22 } from './tools.js';
 
 describe('mcp-remote', () => {

@@ -1,14 +1,5 @@
-// Small helpers for driving another program: a free loopback port, and waiting for a line of its output.
-import { createServer } from 'node:net';
+// Driving another program: waiting for a line of its output.
 import type { Readable } from 'node:stream';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Resolves with the first match of `pattern` in the stream's text, or rejects after `timeoutMs`. */
 export function waitForLine(stream: Readable, pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
