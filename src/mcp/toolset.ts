@@ -36,7 +36,8 @@ export interface UpstreamAccess {
 }
 
 /**
- * Registers tools, resources and prompts on a server built for one request. `context` says who the request is
- * from, so every handler can act for that user and no other.
+ * Registers tools, resources and prompts on a server built for one caller. `context` says who is calling, so every
+ * handler can act for that user and no other. The server may go on to serve the same caller's later 2026-07-28
+ * requests (never another caller's), so register everything here and leave the server unchanged from handlers.
  */
 export type Toolset = (server: McpServer, context: ToolContext) => void;
