@@ -4,7 +4,7 @@
 // with its own credential, naming the user. The MCP client's token never leaves Gatehouse.
 //
 // Run with: COMPANY_API_URL=https://api.example.com COMPANY_API_KEY=… npx tsx examples/company-api.ts
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { ResourceTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { createGatehouse, type ToolContext, type Toolset } from '../src/index.js';
@@ -83,6 +83,6 @@ export function companyApiToolset(api: CompanyApi): Toolset {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const api = { baseUrl: process.env.COMPANY_API_URL ?? 'http://127.0.0.1:4000', apiKey: process.env.COMPANY_API_KEY ?? '' };
   const gatehouse = await createGatehouse({ toolsets: () => [companyApiToolset(api)] });
-  serve({ fetch: gatehouse.fetch, port: gatehouse.config.port, hostname: gatehouse.config.host });
+  createServer(gatehouse.requestListener).listen(gatehouse.config.port, gatehouse.config.host);
   gatehouse.logger.info({ mcp: `${gatehouse.config.baseUrl}/mcp`, api: api.baseUrl }, 'Gatehouse for the company API is listening');
 }

@@ -1,5 +1,5 @@
 // A deployer's own server: the demo toolset plus a tool of its own. Run with: npx tsx examples/custom-toolset.ts
-import { serve } from '@hono/node-server';
+import { createServer } from 'node:http';
 import { z } from 'zod';
 import { createGatehouse, demoToolset, type Toolset } from '../src/index.js';
 
@@ -17,6 +17,6 @@ export const forecast: Toolset = (server, { user }) => {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const gatehouse = await createGatehouse({ toolsets: (storage) => [demoToolset(storage.notes), forecast] });
-  serve({ fetch: gatehouse.fetch, port: gatehouse.config.port, hostname: gatehouse.config.host });
+  createServer(gatehouse.requestListener).listen(gatehouse.config.port, gatehouse.config.host);
   gatehouse.logger.info({ mcp: `${gatehouse.config.baseUrl}/mcp` }, 'custom Gatehouse is listening');
 }

@@ -1,12 +1,10 @@
 // Assembles the HTTP surface: discovery, the authorization server with its sign-in pages (unless an external one is
 // trusted instead), and the guarded MCP endpoints.
-import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AuthInfo, ServerEventBus } from '@modelcontextprotocol/server';
 import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
@@ -40,6 +38,10 @@ import { registrationRoutes } from './oauth/register.js';
 import { revokeRoute } from './oauth/revoke.js';
 import { tokenRoute } from './oauth/token.js';
 import { clientIp } from './http/client-ip.js';
+import { requestIdFrom } from './http/request-id.js';
+import { requestRecorder, type RequestLine } from './http/request-line.js';
+import { securityHeaders, withSecurityHeaders } from './http/security-headers.js';
+import { tokenlessDoor, type TokenlessDoor } from './http/tokenless-door.js';
 import { KeyedLimit, limitRequests, TooManyRequests } from './http/rate-limit.js';
 import type { Brand } from './pages/brand.js';
 import { ErrorPage } from './pages/error.js';
@@ -53,7 +55,7 @@ import type { Caller } from './mcp/toolset.js';
 import { MCP_PATHS } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
-import { guardMcpEndpoint } from './resource/guard.js';
+import { guardMcpEndpoint, tokenlessRefusal } from './resource/guard.js';
 import { PRM_PATH, protectedResourceMetadata } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import { ScopeNames } from './resource/scope-names.js';
@@ -90,17 +92,10 @@ export function createApp(deps: AppDeps) {
 
   // Every page shows the deployer's name and logo.
   const brand: Brand = { name: config.brand.name, logoUrl: config.brand.logoUrl };
-  app.use(requestContext({ logger, metrics, tracing: deps.tracing, brand }));
-  app.use(
-    secureHeaders({
-      xFrameOptions: 'DENY',
-      referrerPolicy: 'no-referrer',
-      crossOriginResourcePolicy: false,
-      // Clients open sign-in in popups and talk to them through window.opener; COOP would cut that link.
-      crossOriginOpenerPolicy: false,
-      strictTransportSecurity: issuer.startsWith('https://') ? 'max-age=31536000; includeSubDomains' : false,
-    }),
-  );
+  const recordRequest = requestRecorder(requestLogger(logger), metrics);
+  const headers = securityHeaders(issuer);
+  app.use(requestContext({ record: recordRequest, tracing: deps.tracing, brand }));
+  app.use(withSecurityHeaders(headers));
   app.onError((error, c) => errorResponse(error, c, logger, metrics));
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
 
@@ -119,7 +114,18 @@ export function createApp(deps: AppDeps) {
   // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
   const upstream = config.auth.external ? undefined : upstreamSignIn(deps);
   if (upstream) mountAuthorizationServer(app, deps, browserApi, upstream, metrics);
-  const mcp = mountResource(app, deps, browserApi, upstream?.vault, metrics);
+  const { mcp, refusals } = mountResource(app, deps, browserApi, upstream?.vault, metrics);
+  // With tracing on, every request takes the full path, so that each one gets its span.
+  const door: TokenlessDoor | undefined = deps.tracing
+    ? undefined
+    : tokenlessDoor({
+        refusals,
+        securityHeaders: headers,
+        record: (line) => {
+          metrics.refused(refusalReason(undefined));
+          recordRequest(line);
+        },
+      });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -143,7 +149,7 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/', (c) => sendPage(c, HomePage({ mcpUrl: issuer + MCP_PATHS[0] })));
 
-  return { app, close: () => mcp.close() };
+  return { app, door, close: () => mcp.close() };
 }
 
 const discovery = (document: object) => (c: Context) => {
@@ -277,7 +283,8 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
     app.use(path, browserApi);
     app.all(path, guardMcpEndpoint(path, guardDeps, mcp.serve));
   }
-  return mcp;
+  const refusals = new Map(MCP_PATHS.map((path) => [path, tokenlessRefusal(issuer, path, scopeNames)]));
+  return { mcp, refusals };
 }
 
 /**
@@ -285,12 +292,10 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
  * status, latency, and the client and user once known), counts it in the metrics under its route pattern (never its
  * raw path) and ends its trace span.
  */
-function requestContext(options: { logger: Logger; metrics: Metrics; tracing: Tracing | undefined; brand: Brand }) {
-  const { metrics, tracing, brand } = options;
-  const logger = requestLogger(options.logger);
+function requestContext(options: { record: (line: RequestLine) => void; tracing: Tracing | undefined; brand: Brand }) {
+  const { record, tracing, brand } = options;
   return async (c: Context<Env>, next: () => Promise<void>) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('brand', brand);
     const started = performance.now();
@@ -300,21 +305,8 @@ function requestContext(options: { logger: Logger; metrics: Metrics; tracing: Tr
     // Set on the response in place: c.header() after the handler would copy the whole response.
     c.res.headers.set('X-Request-Id', requestId);
     const route = routePath(c, -1) || 'unmatched';
-    metrics.request(c.req.method, route, c.res.status, seconds);
     span?.end(route, c.res.status, { 'gatehouse.client_id': c.var.clientId, 'gatehouse.request_id': requestId });
-    logger.info(
-      {
-        req_id: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        route,
-        status: c.res.status,
-        ms: Math.round(seconds * 10_000) / 10,
-        ...(c.var.clientId !== undefined && { client_id: c.var.clientId }),
-        ...(c.var.userId !== undefined && { user_id: c.var.userId }),
-      },
-      'request',
-    );
+    record({ requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, seconds, clientId: c.var.clientId, userId: c.var.userId });
   };
 }
 

@@ -1,7 +1,6 @@
 // `npm start`: serve Gatehouse over HTTP until SIGINT/SIGTERM, then shut down cleanly: stop accepting, let the
 // requests in flight finish (at most SHUTDOWN_TIMEOUT), end open streams, close the pools, exit 0.
-import type { IncomingMessage, Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { ConfigError } from './config.js';
 import { createGatehouse, type Gatehouse } from './index.js';
 
@@ -11,9 +10,10 @@ const isStream = (request: IncomingMessage) =>
 
 export function listen(gatehouse: Gatehouse): { server: Server; shutdown(): Promise<void> } {
   const { config, logger } = gatehouse;
-  const server = serve({ fetch: gatehouse.fetch, port: config.port, hostname: config.host }, () => {
+  const server = createServer(gatehouse.requestListener);
+  server.listen(config.port, config.host, () => {
     logger.info({ url: config.baseUrl, mcp: `${config.baseUrl}/mcp`, listen: `${config.host}:${config.port}` }, 'Gatehouse is listening');
-  }) as Server;
+  });
   let inFlight = 0;
   server.on('request', (request: IncomingMessage, response) => {
     if (isStream(request)) return;

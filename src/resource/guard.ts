@@ -30,11 +30,17 @@ const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415 | 503, code: num
   c.json({ jsonrpc: '2.0', error: { code, message }, id: null }, status);
 const refuse = (c: Context, refusal: Refusal) => c.json(refusal.body, refusal.status, refusal.headers);
 
+/** The guard's answer at `mcpPath` to a request without a token: 401, naming the metadata and every scope. */
+export function tokenlessRefusal(baseUrl: string, mcpPath: string, scopeNames: ScopeNames): Refusal {
+  return unauthorized(protectedResourceMetadataUrl(baseUrl, mcpPath), scopeNames.all().join(' '));
+}
+
 export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpServe) {
   const resource = deps.baseUrl + mcpPath;
   const metadataUrl = protectedResourceMetadataUrl(deps.baseUrl, mcpPath);
   const origins = new Set([...deps.allowedOrigins, deps.baseUrl]);
   const allScopes = deps.scopeNames.all().join(' ');
+  const withoutToken = tokenlessRefusal(deps.baseUrl, mcpPath, deps.scopeNames);
 
   return async (c: Context): Promise<Response> => {
     const request = c.req.raw;
@@ -45,7 +51,7 @@ export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpSer
     const token = bearerToken(request.headers.get('authorization'));
     if (token === undefined) {
       deps.observe?.refused(undefined);
-      return refuse(c, unauthorized(metadataUrl, allScopes));
+      return refuse(c, withoutToken);
     }
     let authInfo: AuthInfo;
     try {

@@ -4,8 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import { createGatehouse, type Environment, type Gatehouse, type GatehouseOptions } from '../../src/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -47,8 +46,8 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
   const { reuse } = options;
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
   const database = await createTestDatabase(dir, reuse?.database);
-  let handler: Gatehouse['fetch'] = () => new Response('starting', { status: 503 });
-  const server = createAdaptorServer({ fetch: (request, env) => handler(request, env) }) as Server;
+  let listener: Gatehouse['requestListener'] = (_request, response) => void response.writeHead(503).end('starting');
+  const server = createServer((request, response) => listener(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(reuse?.port ?? 0, '127.0.0.1', () => resolve());
@@ -74,7 +73,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     if (!reuse) await database.drop();
     throw error;
   }
-  handler = gatehouse.fetch;
+  listener = gatehouse.requestListener;
 
   const stop = async () => {
     server.closeAllConnections();

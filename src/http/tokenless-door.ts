@@ -1,0 +1,49 @@
+// MCP requests that carry no credentials at all are the cheapest to send and the likeliest to arrive in floods
+// (scanners, misconfigured clients, attacks). They are refused here, on Node's own request and response, before Hono
+// builds a Request, runs its middleware and converts a Response back: the very 401 the guard gives (its challenge,
+// the security headers, a request id), logged and counted as every request is, for a fraction of the work.
+// Requests from browsers (with Origin) take the full path, which answers CORS.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Refusal } from '../resource/challenge.js';
+import { requestIdFrom } from './request-id.js';
+import type { RequestLine } from './request-line.js';
+
+export interface TokenlessDoorOptions {
+  /** Each MCP path, with the guard's refusal there for a request without a token. */
+  refusals: ReadonlyMap<string, Refusal>;
+  securityHeaders: ReadonlyArray<readonly [string, string]>;
+  /** Logs and counts a refused request, as the app does for its own. */
+  record(line: RequestLine): void;
+}
+
+/** Answers and returns true for a credential-less MCP request; returns false, untouched, for anything else. */
+export type TokenlessDoor = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export function tokenlessDoor(options: TokenlessDoorOptions): TokenlessDoor {
+  const answers = new Map(
+    [...options.refusals].map(([path, refusal]) => {
+      const body = JSON.stringify(refusal.body);
+      const headers = {
+        ...Object.fromEntries(options.securityHeaders),
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(body)),
+        ...refusal.headers,
+      };
+      return [path, { status: refusal.status, body, headers }];
+    }),
+  );
+  return (request, response) => {
+    if (request.headers.authorization !== undefined || request.headers.origin !== undefined) return false;
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const answer = answers.get(path);
+    if (!answer) return false;
+    const started = performance.now();
+    const requestId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
+    response.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });
+    response.end(answer.body);
+    options.record({ requestId, method: request.method ?? 'GET', path, route: path, status: answer.status, seconds: (performance.now() - started) / 1000 });
+    return true;
+  };
+}
