@@ -68,9 +68,16 @@ export class Metrics {
     });
   }
 
+  /** The series each (method, route, status) counts in, found once: prom-client would hash the labels every time. */
+  private readonly series = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<string> }>();
+
+  /** `route` is the matched pattern, and methods are what Node's parser accepts, so the series stay few. */
   request(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status: String(status) });
-    this.latency.observe({ method, route }, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.series.get(key);
+    if (!series) this.series.set(key, (series = { count: this.requests.labels(method, route, String(status)), latency: this.latency.labels(method, route) }));
+    series.count.inc();
+    series.latency.observe(seconds);
   }
 
   /** Counts what the audit trail records: tokens issued, and failures worth alerting on. */
