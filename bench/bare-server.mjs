@@ -2,12 +2,17 @@
 // as Node can. Gatehouse's figures are reported as ratios to this, measured in the same run.
 import { createServer } from 'node:http';
 
-const body = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'ok' }] } });
+// BARE_RESPONSE ({ status, headers, body }) makes it send other bytes: the bench passes Gatehouse's own 401, to
+// show what sending that larger answer costs Node and the load generator alone.
+const fixed = process.env.BARE_RESPONSE
+  ? JSON.parse(process.env.BARE_RESPONSE)
+  : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'ok' }] } }) };
+const headers = { ...fixed.headers, 'content-length': Buffer.byteLength(fixed.body) };
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    res.writeHead(fixed.status, headers);
+    res.end(fixed.body);
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('ready\n'));

@@ -1,7 +1,7 @@
 // The servers under test run as child processes, so the load generator and each server keep their own CPU, and a
 // server's memory can be read on its own (resident set size from /proc).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 
 export interface ServerProcess {
   url: string;
@@ -10,15 +10,21 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node <args>` and resolves once it is listening (a line matching `ready` on stdout, or a 200 at `probe`). */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: number, probe?: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts `node <args>` and resolves once it is listening: a 200 at `probe` when given, else a line matching `ready` on
+ * stdout. With `logFile`, stdout goes there instead, as a deployment's logs go to a collector: read through a pipe
+ * by this process, they would take CPU from the load generator and slow the server that logs more.
+ */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: number, probe?: string, logFile?: string): Promise<ServerProcess> {
+  const log = logFile === undefined ? undefined : openSync(logFile, 'a');
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log ?? 'pipe', 'inherit'] });
+  if (log !== undefined) closeSync(log);
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stdout?.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${output}`);
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${logFile ? readFileSync(logFile, 'utf8') : output}`);
     if (probe ? await fetch(url + probe).then((r) => r.ok, () => false) : output.includes('ready')) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -3,6 +3,7 @@
 //   --json FILE   also write the results as JSON (to compare commits)
 //   --quick       a short smoke run (a few hundred requests per scenario), as npm test does
 //   --soak SECS   also run a steady tools/call load for SECS seconds and report memory growth
+//   --cpu-prof DIR  write a CPU profile of the Gatehouse process there (open it in Chrome DevTools or speedscope)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
@@ -19,7 +20,7 @@ import { measure, runLoad, type LoadFigures, type RequestSpec } from './load.js'
 import { freePort } from '../test/helpers/free-port.js';
 import { startServer, type ServerProcess } from './processes.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 const QUICK = args.quick;
 const LOAD = QUICK ? { connections: 8, amount: 300, runs: 1, warmupSeconds: 0.5 } : { connections: 32, durationSeconds: 8, runs: 2, warmupSeconds: 2 };
 const CLAUDE = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
@@ -62,7 +63,9 @@ async function main() {
   };
   const bare = await startServer(['bench/bare-server.mjs'], {}, await freePort());
   const sdk = await startServer(['bench/sdk-server.mjs'], {}, await freePort());
-  const gatehouse = await startServer(['dist/src/server.js'], env, port, '/healthz');
+  const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
+  const gatehouse = await startServer([...profile, 'dist/src/server.js'], env, port, '/healthz', join(dir, 'gatehouse.log'));
+  let sameRefusal: ServerProcess | undefined;
   const rows: Row[] = [];
   try {
     const browser = new Browser();
@@ -91,6 +94,7 @@ async function main() {
       const reference = await measure(bare.url, spec, { ...LOAD, expectStatus: 200 });
       const figures = await measure(gatehouse.url, spec, { ...LOAD, expectStatus });
       rows.push(row(scenario, figures, { bare: reference.rps, rssMb: gatehouse.rssMb(), target }));
+      return reference;
     };
     const bareCall = await measure(bare.url, mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), { ...LOAD, expectStatus: 200 });
     rows.push(row('bare node:http (reference)', bareCall, { rssMb: bare.rssMb() }));
@@ -99,7 +103,11 @@ async function main() {
     await compare('tools/call, 2026-07-28', mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), 200, '≥ 25 %, p99 < 20 ms');
     await compare('tools/call, 2025 (initialize era)', legacy, 200, '≥ 25 %');
     await compare('tools/list, 2026-07-28', mcp('tools/list', {}, accessToken), 200);
-    await compare('no token → 401', mcp('tools/call', { name: 'whoami', arguments: {} }), 401, '≥ 60 %');
+    const tokenless = mcp('tools/call', { name: 'whoami', arguments: {} });
+    const bareFor401 = await compare('no token → 401', tokenless, 401, '≥ 60 %');
+    sameRefusal = await startServer(['bench/bare-server.mjs'], { BARE_RESPONSE: await responseBytes(gatehouse.url, tokenless) }, await freePort());
+    const sameBytes = await measure(sameRefusal.url, tokenless, { ...LOAD, expectStatus: 401 });
+    rows.push(row('bare node:http sending that same 401 (reference)', sameBytes, { bare: bareFor401.rps, rssMb: sameRefusal.rssMb(), target: 'the ceiling for that answer' }));
 
     rows.push(await tokenExchanges(gatehouse, browser));
     rows.push(await connectionSetups(gatehouse));
@@ -115,11 +123,19 @@ async function main() {
     const broken = rows.filter((r) => (r.unexpected ?? 0) > 0);
     if (broken.length > 0) throw new Error(`unexpected answers in: ${broken.map((r) => `${r.scenario} (${r.unexpected})`).join(', ')}`);
   } finally {
+    await sameRefusal?.stop();
     await gatehouse.stop();
     await sdk.stop();
     await bare.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Gatehouse's answer to `spec` (status, headers, body), for a bare server to replay. */
+async function responseBytes(base: string, spec: RequestSpec): Promise<string> {
+  const response = await fetch(base + spec.path, { method: spec.method, headers: spec.headers, body: spec.body ?? null });
+  const headers = Object.fromEntries([...response.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
+  return JSON.stringify({ status: response.status, headers, body: await response.text() });
 }
 
 function row(scenario: string, figures: LoadFigures, extra: Partial<Row> = {}): Row {
@@ -245,24 +261,32 @@ async function connectionSetups(gatehouse: ServerProcess): Promise<Row> {
   };
 }
 
-/** Server memory with many distinct tokens in use, and with many open subscription streams. */
+/**
+ * Server memory with many distinct tokens in use, and with many open subscription streams. The same load with one
+ * token runs first: V8 grows its heap to what that load needs and keeps the pages, so only the growth that follows
+ * is what distinct tokens cost (the verified-token cache, the reused servers).
+ */
 async function memoryFigures(gatehouse: ServerProcess, dbFile: string): Promise<Row[]> {
   const users = QUICK ? 200 : 10_000;
   const streams = QUICK ? 50 : 1000;
   const tokens = await mintTokens(dbFile, users, gatehouse.url);
+  const listTools = (token: (i: number) => string) => {
+    let next = 0;
+    return runLoad(
+      gatehouse.url,
+      {
+        method: 'POST',
+        path: '/mcp',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: ENVELOPE } }),
+        setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token(next++)}` } }),
+      },
+      { connections: 32, amount: tokens.length, expectStatus: 200 },
+    );
+  };
+  await listTools(() => tokens[0]!);
   const before = gatehouse.rssMb();
-  let next = 0;
-  const used = await runLoad(
-    gatehouse.url,
-    {
-      method: 'POST',
-      path: '/mcp',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: ENVELOPE } }),
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` } }),
-    },
-    { connections: 32, amount: tokens.length, expectStatus: 200 },
-  );
+  const used = await listTools((i) => tokens[i % tokens.length]!);
   const afterTokens = gatehouse.rssMb();
   const { requests: open, acknowledged } = await openListenStreams(gatehouse.url, tokens.slice(0, streams));
   const afterStreams = gatehouse.rssMb();

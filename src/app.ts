@@ -23,7 +23,7 @@ import { upstreamLoginRoutes } from './identity/upstream/routes.js';
 import { UpstreamTokenVault } from './identity/upstream/token-vault.js';
 import type { KeyStore } from './keys/key-store.js';
 import { deriveKey } from './keys/secrets.js';
-import { requestLogger, type Logger } from './log.js';
+import { unredactedLogger, type Logger } from './log.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
 import type { Toolset } from './mcp/toolset.js';
 import { authorizeRoute } from './oauth/authorize.js';
@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps) {
 
   // Every page shows the deployer's name and logo.
   const brand: Brand = { name: config.brand.name, logoUrl: config.brand.logoUrl };
-  const recordRequest = requestRecorder(requestLogger(logger), metrics);
+  const recordRequest = requestRecorder(unredactedLogger(logger), metrics);
   const headers = securityHeaders(issuer);
   app.use(requestContext({ record: recordRequest, tracing: deps.tracing, brand }));
   app.use(withSecurityHeaders(headers));

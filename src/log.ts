@@ -21,9 +21,9 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 }
 
 /**
- * The per-request line: its fields are fixed (id, method, path, route, status, latency, client and user ids) and hold
- * no secret, so it skips redaction, which would otherwise cost a tenth of a refused request's time.
+ * For lines whose fields are fixed and hold no secret (the request line, audit events): it skips redaction, which
+ * would otherwise cost a tenth of a refused request's time.
  */
-export function requestLogger(logger: Logger): Logger {
+export function unredactedLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: [] } });
 }

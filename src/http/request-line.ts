@@ -14,7 +14,7 @@ export interface RequestLine {
   userId?: string | undefined;
 }
 
-/** `logger` should skip redaction (see requestLogger): these fields are fixed and hold no secret. */
+/** `logger` should skip redaction (see unredactedLogger): these fields are fixed and hold no secret. */
 export function requestRecorder(logger: Logger, metrics: Metrics): (line: RequestLine) => void {
   return (line) => {
     metrics.request(line.method, line.route, line.status, line.seconds);
