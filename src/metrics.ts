@@ -87,8 +87,13 @@ export class Metrics {
     if (failure) this.authFailures.inc({ reason: failure });
   }
 
+  /** Refusals can come in floods: each reason's series is found once, like the request series. */
+  private readonly refusals = new Map<string, Counter.Internal>();
+
   refused(reason: string): void {
-    this.authFailures.inc({ reason });
+    let series = this.refusals.get(reason);
+    if (!series) this.refusals.set(reason, (series = this.authFailures.labels(reason)));
+    series.inc();
   }
 
   oauthError(code: string): void {
