@@ -1,14 +1,7 @@
 // The servers under test run as child processes, so the load generator and each server keep their own CPU, and a
 // server's memory can be read on its own (resident set size from /proc).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-
-/**
- * With two cores or more (and taskset), the servers run on core 1 and this process, the load generator, on core 0:
- * neither takes the other's CPU, so each figure says what one core of server does.
- */
-export const PINNED = cpus().length >= 2 && spawnSync('taskset', ['-a', '-pc', '0', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
 export interface ServerProcess {
   url: string;
@@ -24,8 +17,7 @@ export interface ServerProcess {
  */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: number, probe?: string, logFile?: string): Promise<ServerProcess> {
   const log = logFile === undefined ? undefined : openSync(logFile, 'a');
-  const [command, commandArgs] = PINNED ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(command, commandArgs, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log ?? 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log ?? 'pipe', 'inherit'] });
   if (log !== undefined) closeSync(log);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

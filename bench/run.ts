@@ -18,7 +18,7 @@ import { ADMIN, TEST_JWT_SECRET } from '../test/helpers/gatehouse.js';
 import { pkce } from '../test/helpers/oauth.js';
 import { measure, runLoad, type LoadFigures, type RequestSpec } from './load.js';
 import { freePort } from '../test/helpers/free-port.js';
-import { PINNED, startServer, type ServerProcess } from './processes.js';
+import { startServer, type ServerProcess } from './processes.js';
 
 const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 const QUICK = args.quick;
@@ -118,7 +118,7 @@ async function main() {
 
     print(rows);
     if (args.json) {
-      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, pinned: PINNED, quick: QUICK, rows }, null, 2));
+      writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, quick: QUICK, rows }, null, 2));
       process.stderr.write(`results written to ${args.json}\n`);
     }
     const broken = rows.filter((r) => (r.unexpected ?? 0) > 0);
@@ -402,8 +402,7 @@ function print(rows: Row[]) {
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
   const format = (line: string[]) => `| ${line.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
   process.stdout.write([format(lines[0]!), format(widths.map((w) => '-'.repeat(w))), ...lines.slice(1).map(format)].join('\n') + '\n');
-  const placement = PINNED ? 'each server on core 1, load from this process (autocannon) on core 0' : 'load from this process with autocannon';
-  process.stdout.write(`\n${cpus().length} CPUs, Node ${process.version}; ${placement}, on 127.0.0.1.\n`);
+  process.stdout.write(`\n${cpus().length} CPUs, Node ${process.version}; load from this process with autocannon on 127.0.0.1.\n`);
 }
 
 await main();
