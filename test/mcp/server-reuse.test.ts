@@ -48,9 +48,12 @@ describe('McpServer reuse', () => {
   });
   after(() => gh.close());
   beforeEach(async () => {
-    // Leave each test a pool holding one instance per caller at most, built before it started.
-    await who(alice);
-    await who(bob);
+    // Leave each test a pool holding an instance per caller, built before it started (a caller's instance is kept
+    // from their second request on).
+    for (let i = 0; i < 2; i++) {
+      await who(alice);
+      await who(bob);
+    }
   });
 
   it('serves a caller’s sequential calls from one instance', async () => {
@@ -74,9 +77,20 @@ describe('McpServer reuse', () => {
   it('builds a separate instance for the same user with other scopes', async () => {
     const narrow = (await obtainTokens(gh, { client: aliceClient, scope: 'mcp:tools' })).tokens.access_token;
     const wide = await who(alice);
-    const answer = await who(narrow);
-    assert.deepEqual(answer.scopes, ['mcp:tools']);
-    assert.notEqual(answer.serial, wide.serial);
+    for (let i = 0; i < 3; i++) {
+      const answer = await who(narrow);
+      assert.deepEqual(answer.scopes, ['mcp:tools']);
+      assert.notEqual(answer.serial, wide.serial);
+    }
+  });
+
+  it('keeps no instance for a caller’s first request, so one-off callers leave nothing behind', async () => {
+    const newcomer = (await obtainTokens(gh, { username: 'bob', password: 'bob password 123' })).tokens.access_token; // bob, through a new client
+    const first = await who(newcomer);
+    const second = await who(newcomer);
+    const third = await who(newcomer);
+    assert.notEqual(second.serial, first.serial, 'the first instance was not kept');
+    assert.equal(third.serial, second.serial, 'the second one was');
   });
 
   it('builds a fresh instance for every 2025-era request', async () => {
@@ -128,6 +142,7 @@ describe('ServerPool', () => {
   it('keeps at most its capacity, dropping the least recently used caller’s instances first', () => {
     const pool = new ServerPool(2);
     const servers = { a: fresh(), b: fresh(), c: fresh() };
+    for (const caller of Object.keys(servers)) pool.lend(caller, fresh(), undefined); // first requests: not kept
     for (const [caller, server] of Object.entries(servers)) pool.lend(caller, server, undefined);
     closeExchange(servers.a);
     closeExchange(servers.b);
@@ -142,9 +157,18 @@ describe('ServerPool', () => {
     assert.equal(pool.size, 0);
   });
 
+  it('keeps nothing from a caller’s first request', () => {
+    const pool = new ServerPool(8);
+    const server = fresh();
+    pool.lend('a', server, undefined);
+    closeExchange(server);
+    assert.equal(pool.size, 0);
+  });
+
   it('lends an instance to one exchange at a time and takes it back once', () => {
     const pool = new ServerPool(8);
     const server = fresh();
+    pool.lend('a', fresh(), undefined);
     pool.lend('a', server, undefined);
     assert.equal(pool.take('a'), undefined, 'still lent out');
     closeExchange(server);
