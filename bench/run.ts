@@ -264,8 +264,9 @@ async function connectionSetups(gatehouse: ServerProcess): Promise<Row> {
 
 /**
  * Server memory with many distinct tokens in use, and with many open subscription streams. The same load with one
- * token runs first: V8 grows its heap to what that load needs and keeps the pages, so only the growth that follows
- * is what distinct tokens cost (the verified-token cache, the reused servers).
+ * token runs first, so that the RSS growth that follows comes from the distinct tokens; it still counts the garbage
+ * their verification leaves in V8's old generation until a full collection, which is why the heap kept after one
+ * (bench/heap-probe.cjs) is reported too: that is what the tokens really cost (the verified-token cache).
  */
 async function memoryFigures(gatehouse: ServerProcess, dbFile: string, heapFile: string): Promise<Row[]> {
   const users = QUICK ? 200 : 10_000;

@@ -93,13 +93,17 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     const tracing = await startTracing(config.tracing);
     if (tracing) stops.push(() => tracing.shutdown());
     const { app, door, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger, redis, bus, tracing });
-    const viaHono = getRequestListener((request, env) => app.fetch(request, env));
+    // Made on first use: @hono/node-server's listener swaps in its own global Request and Response, which a
+    // deployer serving `fetch` elsewhere never asked for.
+    let viaHono: ReturnType<typeof getRequestListener> | undefined;
     return {
       config,
       app,
       fetch: (request, env) => app.fetch(request, env),
       requestListener: (request, response) => {
-        if (!door?.(request, response)) void viaHono(request, response);
+        if (door?.(request, response)) return;
+        viaHono ??= getRequestListener((request, env) => app.fetch(request, env));
+        void viaHono(request, response);
       },
       storage,
       keys,
