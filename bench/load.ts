@@ -56,11 +56,25 @@ export async function runLoad(url: string, spec: RequestSpec, options: LoadOptio
   return { rps, p50: result.latency.p50, p99: result.latency.p99, unexpected: unexpected + result.errors + result.timeouts };
 }
 
-/** One warm-up (discarded), then `runs` measured runs, averaged. */
-export async function measure(url: string, spec: RequestSpec, options: LoadOptions & { runs: number; warmupSeconds: number }): Promise<LoadFigures> {
-  await runLoad(url, spec, { ...options, durationSeconds: options.warmupSeconds });
-  const runs: LoadFigures[] = [];
-  for (let i = 0; i < options.runs; i++) runs.push(await runLoad(url, spec, options));
-  const mean = (pick: (figures: LoadFigures) => number) => runs.reduce((sum, run) => sum + pick(run), 0) / runs.length;
-  return { rps: mean((r) => r.rps), p50: mean((r) => r.p50), p99: mean((r) => r.p99), unexpected: runs.reduce((sum, run) => sum + run.unexpected, 0) };
+export interface Target {
+  url: string;
+  spec: RequestSpec;
+  expectStatus: number;
+}
+
+/**
+ * Measures servers in turns: a warm-up of each (discarded), then the first run of each, the second of each, and so
+ * on, averaged per server. A shared machine that slows down or speeds up during the bench then affects them alike,
+ * which keeps the ratios between them steadier than the figures themselves.
+ */
+export async function measureInTurns(targets: Target[], options: Omit<LoadOptions, 'expectStatus'> & { runs: number; warmupSeconds: number }): Promise<LoadFigures[]> {
+  for (const target of targets) await runLoad(target.url, target.spec, { ...options, durationSeconds: options.warmupSeconds, expectStatus: target.expectStatus });
+  const runs: LoadFigures[][] = targets.map(() => []);
+  for (let i = 0; i < options.runs; i++) {
+    for (const [index, target] of targets.entries()) runs[index]!.push(await runLoad(target.url, target.spec, { ...options, expectStatus: target.expectStatus }));
+  }
+  return runs.map((measured) => {
+    const mean = (pick: (figures: LoadFigures) => number) => measured.reduce((sum, run) => sum + pick(run), 0) / measured.length;
+    return { rps: mean((r) => r.rps), p50: mean((r) => r.p50), p99: mean((r) => r.p99), unexpected: measured.reduce((sum, run) => sum + run.unexpected, 0) };
+  });
 }

@@ -16,7 +16,7 @@ import { openStorage } from '../src/storage/index.js';
 import { Browser, hiddenFields } from '../test/helpers/browser.js';
 import { ADMIN, TEST_JWT_SECRET } from '../test/helpers/gatehouse.js';
 import { pkce } from '../test/helpers/oauth.js';
-import { measure, runLoad, type LoadFigures, type RequestSpec } from './load.js';
+import { measureInTurns, runLoad, type LoadFigures, type RequestSpec } from './load.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { startServer, type ServerProcess } from './processes.js';
 
@@ -92,29 +92,40 @@ async function main() {
     };
 
     const compare = async (scenario: string, spec: RequestSpec, expectStatus: number, target?: string) => {
-      const reference = await measure(bare.url, spec, { ...LOAD, expectStatus: 200 });
-      const figures = await measure(gatehouse.url, spec, { ...LOAD, expectStatus });
-      rows.push(row(scenario, figures, { bare: reference.rps, rssMb: gatehouse.rssMb(), target }));
-      return reference;
+      const [reference, figures] = await measureInTurns([{ url: bare.url, spec, expectStatus: 200 }, { url: gatehouse.url, spec, expectStatus }], LOAD);
+      rows.push(row(scenario, figures!, { bare: reference!.rps, rssMb: gatehouse.rssMb(), target }));
     };
-    const bareCall = await measure(bare.url, mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), { ...LOAD, expectStatus: 200 });
-    rows.push(row('bare node:http (reference)', bareCall, { rssMb: bare.rssMb() }));
-    const sdkCall = await measure(sdk.url, mcp('tools/call', { name: 'whoami', arguments: {} }, undefined, 'whoami'), { ...LOAD, expectStatus: 200 });
-    rows.push(row('official SDK alone, no auth (reference)', sdkCall, { bare: bareCall.rps, rssMb: sdk.rssMb(), target: 'the floor under Gatehouse' }));
-    await compare('tools/call, 2026-07-28', mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), 200, '≥ 25 %, p99 < 20 ms');
+    const call = mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami');
+    const [bareCall, sdkCall] = await measureInTurns(
+      [
+        { url: bare.url, spec: call, expectStatus: 200 },
+        { url: sdk.url, spec: mcp('tools/call', { name: 'whoami', arguments: {} }, undefined, 'whoami'), expectStatus: 200 },
+      ],
+      LOAD,
+    );
+    rows.push(row('bare node:http (reference)', bareCall!, { rssMb: bare.rssMb() }));
+    rows.push(row('official SDK alone, no auth (reference)', sdkCall!, { bare: bareCall!.rps, rssMb: sdk.rssMb(), target: 'the floor under Gatehouse' }));
+    await compare('tools/call, 2026-07-28', call, 200, '≥ 25 %, p99 < 20 ms');
     await compare('tools/call, 2025 (initialize era)', legacy, 200, '≥ 25 %');
     await compare('tools/list, 2026-07-28', mcp('tools/list', {}, accessToken), 200);
     const tokenless = mcp('tools/call', { name: 'whoami', arguments: {} });
-    const bareFor401 = await compare('no token → 401', tokenless, 401, '≥ 60 %');
     sameRefusal = await startServer(['bench/bare-server.mjs'], { BARE_RESPONSE: await responseBytes(gatehouse.url, tokenless) }, await freePort());
-    const sameBytes = await measure(sameRefusal.url, tokenless, { ...LOAD, expectStatus: 401 });
-    rows.push(row('bare node:http sending that same 401 (reference)', sameBytes, { bare: bareFor401.rps, rssMb: sameRefusal.rssMb(), target: 'the ceiling for that answer' }));
+    const [bareFor401, refused, sameBytes] = await measureInTurns(
+      [
+        { url: bare.url, spec: tokenless, expectStatus: 200 },
+        { url: gatehouse.url, spec: tokenless, expectStatus: 401 },
+        { url: sameRefusal.url, spec: tokenless, expectStatus: 401 },
+      ],
+      LOAD,
+    );
+    rows.push(row('no token → 401', refused!, { bare: bareFor401!.rps, rssMb: gatehouse.rssMb(), target: '≥ 60 %' }));
+    rows.push(row('bare node:http sending that same 401 (reference)', sameBytes!, { bare: bareFor401!.rps, rssMb: sameRefusal.rssMb(), target: 'the ceiling for that answer' }));
 
     rows.push(await tokenExchanges(gatehouse, browser));
     rows.push(await connectionSetups(gatehouse));
     const memory = await memoryFigures(gatehouse, dbFile, join(dir, 'heap'));
     rows.push(...memory);
-    if (args.soak) rows.push(await soak(gatehouse, mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami'), Number(args.soak)));
+    if (args.soak) rows.push(await soak(gatehouse, call, Number(args.soak)));
 
     print(rows);
     if (args.json) {
