@@ -39,5 +39,7 @@ export interface UpstreamAccess {
  * Registers tools, resources and prompts on a server built for one caller. `context` says who is calling, so every
  * handler can act for that user and no other. The server may go on to serve the same caller's later 2026-07-28
  * requests (never another caller's), so register everything here and leave the server unchanged from handlers.
+ * Read the client's name and capabilities from each request (`ctx.mcpReq.envelope`), not from the deprecated
+ * `server.getClientVersion()`, which may still hold an earlier request's.
  */
 export type Toolset = (server: McpServer, context: ToolContext) => void;

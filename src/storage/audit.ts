@@ -1,5 +1,6 @@
 // The security audit trail: who did what, from where, when. Details never hold a secret.
 import { randomUUID } from 'node:crypto';
+import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 
 export type AuditEventType =
@@ -36,21 +37,33 @@ export interface StoredAuditEvent extends AuditEvent {
 }
 
 export class AuditRepository {
-  constructor(private readonly db: Db) {}
+  /** Written on every token exchange: compiled once (see compiled.ts). */
+  readonly #insert;
+
+  constructor(private readonly db: Db) {
+    this.#insert = compiled(db, ['id', 'at', 'type', 'userId', 'clientId', 'ip', 'detail'], (slot) =>
+      db.insertInto('audit_events').values({
+        id: slot('id'),
+        at: slot('at'),
+        type: slot('type'),
+        user_id: slot('userId'),
+        client_id: slot('clientId'),
+        ip: slot('ip'),
+        detail: slot('detail'),
+      }),
+    );
+  }
 
   async record(event: AuditEvent, at = Date.now()): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        id: randomUUID(),
-        at,
-        type: event.type,
-        user_id: event.userId ?? null,
-        client_id: event.clientId ?? null,
-        ip: event.ip ?? null,
-        detail: event.detail ? JSON.stringify(event.detail) : null,
-      })
-      .execute();
+    await this.#insert(this.db, {
+      id: randomUUID(),
+      at,
+      type: event.type,
+      userId: event.userId ?? null,
+      clientId: event.clientId ?? null,
+      ip: event.ip ?? null,
+      detail: event.detail ? JSON.stringify(event.detail) : null,
+    });
   }
 
   /** Newest first. */

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 import type { ClientKind } from './schema.js';
 
@@ -52,7 +53,12 @@ const toClient = (row: ClientRow): Client => ({
 });
 
 export class ClientsRepository {
-  constructor(private readonly db: Db) {}
+  /** Read on every authorization and token request: compiled once (see compiled.ts). */
+  readonly #find;
+
+  constructor(private readonly db: Db) {
+    this.#find = compiled(db, ['clientId'], (slot) => db.selectFrom('clients').selectAll().where('client_id', '=', slot('clientId')));
+  }
 
   async create(client: Client): Promise<void> {
     await this.db
@@ -70,7 +76,7 @@ export class ClientsRepository {
   }
 
   async find(clientId: string): Promise<Client | undefined> {
-    const row = await this.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const [row] = (await this.#find(this.db, { clientId })).rows;
     return row && toClient(row);
   }
 

@@ -1,3 +1,4 @@
+import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 
 export interface AuthorizationCode {
@@ -15,7 +16,16 @@ export interface AuthorizationCode {
 }
 
 export class CodesRepository {
-  constructor(private readonly db: Db) {}
+  // The token endpoint's statements, compiled once (see compiled.ts).
+  readonly #find;
+  readonly #consume;
+
+  constructor(private readonly db: Db) {
+    this.#find = compiled(db, ['codeHash'], (slot) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', slot('codeHash')));
+    this.#consume = compiled(db, ['codeHash', 'now'], (slot) =>
+      db.updateTable('authorization_codes').set({ used_at: slot('now') }).where('code_hash', '=', slot('codeHash')).where('used_at', 'is', null),
+    );
+  }
 
   async create(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
     await this.db
@@ -37,7 +47,7 @@ export class CodesRepository {
   }
 
   async find(codeHash: string): Promise<AuthorizationCode | undefined> {
-    const row = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    const [row] = (await this.#find(this.db, { codeHash })).rows;
     if (!row) return undefined;
     return {
       codeHash: row.code_hash,
@@ -56,13 +66,8 @@ export class CodesRepository {
 
   /** Marks the code used; true only for the one caller that got there first (single use, RFC 6749 §4.1.2). */
   async consume(codeHash: string, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('authorization_codes')
-      .set({ used_at: now })
-      .where('code_hash', '=', codeHash)
-      .where('used_at', 'is', null)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await this.#consume(this.db, { codeHash, now });
+    return result.numAffectedRows === 1n;
   }
 
   /** Deletes codes that expired before `before` (used or not: a replay that late is refused as unknown anyway). */

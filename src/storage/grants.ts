@@ -1,5 +1,6 @@
 // A grant is one user's consent to one client for one resource, and the family of refresh tokens it issues.
 // Revoking the grant ends every token in the family, access tokens included (they carry the grant id).
+import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 
 export interface Grant {
@@ -47,7 +48,46 @@ const toGrant = (row: GrantRow): Grant => ({
 export class GrantsRepository {
   private readonly revokeListeners = new Set<(grantId: string) => void>();
 
-  constructor(private readonly db: Db) {}
+  // The token endpoint's statements, compiled once (see compiled.ts).
+  readonly #insertGrant;
+  readonly #insertRefreshToken;
+  readonly #linkCode;
+  readonly #findRefreshToken;
+  readonly #markRotated;
+  readonly #markUsed;
+
+  constructor(private readonly db: Db) {
+    this.#insertGrant = compiled(db, ['id', 'userId', 'clientId', 'scope', 'resource', 'createdAt'], (slot) =>
+      db.insertInto('grants').values({
+        id: slot('id'),
+        user_id: slot('userId'),
+        client_id: slot('clientId'),
+        scope: slot('scope'),
+        resource: slot('resource'),
+        created_at: slot('createdAt'),
+        revoked_at: null,
+        last_used_at: slot('createdAt'),
+      }),
+    );
+    this.#insertRefreshToken = compiled(db, ['tokenHash', 'grantId', 'createdAt', 'expiresAt'], (slot) =>
+      db.insertInto('refresh_tokens').values({ token_hash: slot('tokenHash'), grant_id: slot('grantId'), created_at: slot('createdAt'), expires_at: slot('expiresAt'), rotated_at: null }),
+    );
+    this.#linkCode = compiled(db, ['codeHash', 'grantId'], (slot) =>
+      db.updateTable('authorization_codes').set({ grant_id: slot('grantId') }).where('code_hash', '=', slot('codeHash')),
+    );
+    this.#findRefreshToken = compiled(db, ['tokenHash'], (slot) =>
+      db
+        .selectFrom('refresh_tokens as t')
+        .innerJoin('grants as g', 'g.id', 't.grant_id')
+        .select(['t.token_hash', 't.created_at as token_created_at', 't.expires_at', 't.rotated_at'])
+        .select(['g.id', 'g.user_id', 'g.client_id', 'g.scope', 'g.resource', 'g.created_at', 'g.revoked_at'])
+        .where('t.token_hash', '=', slot('tokenHash')),
+    );
+    this.#markRotated = compiled(db, ['tokenHash', 'now'], (slot) =>
+      db.updateTable('refresh_tokens').set({ rotated_at: slot('now') }).where('token_hash', '=', slot('tokenHash')).where('rotated_at', 'is', null),
+    );
+    this.#markUsed = compiled(db, ['grantId', 'now'], (slot) => db.updateTable('grants').set({ last_used_at: slot('now') }).where('id', '=', slot('grantId')));
+  }
 
   /** Called after each revocation commits, so in-process caches learn of it at once. */
   onRevoke(listener: (grantId: string) => void): () => void {
@@ -58,26 +98,9 @@ export class GrantsRepository {
   /** Creates the grant an authorization code earned, with its first refresh token, in one transaction. */
   async createFromCode(codeHash: string, grant: Omit<Grant, 'revokedAt'>, refresh: NewRefreshToken | undefined): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('grants')
-        .values({
-          id: grant.id,
-          user_id: grant.userId,
-          client_id: grant.clientId,
-          scope: grant.scope,
-          resource: grant.resource,
-          created_at: grant.createdAt,
-          revoked_at: null,
-          last_used_at: grant.createdAt,
-        })
-        .execute();
-      if (refresh) {
-        await trx
-          .insertInto('refresh_tokens')
-          .values({ token_hash: refresh.tokenHash, grant_id: grant.id, created_at: grant.createdAt, expires_at: refresh.expiresAt, rotated_at: null })
-          .execute();
-      }
-      await trx.updateTable('authorization_codes').set({ grant_id: grant.id }).where('code_hash', '=', codeHash).execute();
+      await this.#insertGrant(trx, grant);
+      if (refresh) await this.#insertRefreshToken(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
+      await this.#linkCode(trx, { codeHash, grantId: grant.id });
     });
   }
 
@@ -87,13 +110,7 @@ export class GrantsRepository {
   }
 
   async findRefreshToken(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant } | undefined> {
-    const row = await this.db
-      .selectFrom('refresh_tokens as t')
-      .innerJoin('grants as g', 'g.id', 't.grant_id')
-      .select(['t.token_hash', 't.created_at as token_created_at', 't.expires_at', 't.rotated_at'])
-      .select(['g.id', 'g.user_id', 'g.client_id', 'g.scope', 'g.resource', 'g.created_at', 'g.revoked_at'])
-      .where('t.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const [row] = (await this.#findRefreshToken(this.db, { tokenHash })).rows;
     if (!row) return undefined;
     return {
       token: {
@@ -113,12 +130,9 @@ export class GrantsRepository {
    */
   async rotateRefreshToken(oldHash: string, grantId: string, next: NewRefreshToken, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('refresh_tokens').set({ rotated_at: now }).where('token_hash', '=', oldHash).where('rotated_at', 'is', null).execute();
-      await trx
-        .insertInto('refresh_tokens')
-        .values({ token_hash: next.tokenHash, grant_id: grantId, created_at: now, expires_at: next.expiresAt, rotated_at: null })
-        .execute();
-      await trx.updateTable('grants').set({ last_used_at: now }).where('id', '=', grantId).execute();
+      await this.#markRotated(trx, { tokenHash: oldHash, now });
+      await this.#insertRefreshToken(trx, { tokenHash: next.tokenHash, grantId, createdAt: now, expiresAt: next.expiresAt });
+      await this.#markUsed(trx, { grantId, now });
     });
   }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 
 export interface User {
@@ -25,7 +26,12 @@ const toUser = (row: UserRow): User => ({
 });
 
 export class UsersRepository {
-  constructor(private readonly db: Db) {}
+  /** Read on every token exchange: compiled once (see compiled.ts). */
+  readonly #findById;
+
+  constructor(private readonly db: Db) {
+    this.#findById = compiled(db, ['id'], (slot) => db.selectFrom('users').selectAll().where('id', '=', slot('id')));
+  }
 
   async create(input: { username: string; passwordHash: string }): Promise<User> {
     const row = { id: randomUUID(), username: input.username, password_hash: input.passwordHash, created_at: Date.now(), disabled_at: null };
@@ -46,7 +52,7 @@ export class UsersRepository {
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.#findById(this.db, { id })).rows;
     return row && toUser(row);
   }
 
