@@ -8,7 +8,7 @@ const SECRET_FIELDS = ['authorization', 'cookie', 'password', 'client_secret', '
 /**
  * JSON lines to stdout, or to `destination` (tests capture them). Stdout is written asynchronously: lines logged
  * while a write is under way go out together in the next one, so a busy server makes one write per batch rather
- * than one per request (a quarter of a refused request's cost), and a quiet one still writes each line at once.
+ * than one per request (writing each line was about a sixth of a refused request's cost), and a quiet one still writes each line at once.
  * Pino flushes what is pending when the process exits.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {

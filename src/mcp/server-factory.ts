@@ -14,12 +14,13 @@ export interface ServerFactoryDeps {
   notify: () => ServerNotifier;
   vault?: UpstreamAccess | undefined;
   onToolCall?: ToolOutcome | undefined;
-  /** Idle instances kept for reuse (default 256; 0 builds one per request). */
-  poolCapacity?: number | undefined;
 }
 
+/** Idle instances kept for reuse, about 17 KB each with the demo toolset. */
+const POOL_CAPACITY = 256;
+
 export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
-  const pool = new ServerPool(deps.poolCapacity ?? 256);
+  const pool = new ServerPool(POOL_CAPACITY);
   return ({ era, authInfo, requestInfo }) => {
     const caller = authInfo?.extra?.caller as Caller | undefined;
     if (!authInfo || !caller) throw new Error('an MCP server was requested without a verified caller');
