@@ -114,10 +114,11 @@ export const MODERN_ENVELOPE = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-/** A 2026-07-28 tools/call with a bearer token, as any client sends it. */
-export function callTool(mcpUrl: string, token: string, name: string, args: Record<string, unknown> = {}) {
+/** A 2026-07-28 tools/call with a bearer token, as any client sends it; `signal` lets a test hang up mid-call. */
+export function callTool(mcpUrl: string, token: string, name: string, args: Record<string, unknown> = {}, signal?: AbortSignal) {
   return fetch(mcpUrl, {
     method: 'POST',
+    ...(signal && { signal }),
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',

@@ -106,24 +106,7 @@ describe('McpServer reuse', () => {
     const pooled = await who(alice);
     const started = new Promise<void>((resolve) => (slowStarted = resolve));
     const abort = new AbortController();
-    const cut = fetch(gh.mcpUrl, {
-      method: 'POST',
-      signal: abort.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'slow',
-        authorization: `Bearer ${alice}`,
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'slow', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } },
-      }),
-    });
+    const cut = callTool(gh.mcpUrl, alice, 'slow', {}, abort.signal);
     await started;
     abort.abort();
     await cut.catch(() => {});
