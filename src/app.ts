@@ -52,11 +52,11 @@ import { safeEqual } from './crypto.js';
 import { Metrics, refusalReason } from './metrics.js';
 import type { Tracing } from './tracing.js';
 import type { Caller } from './mcp/toolset.js';
-import { MCP_PATHS } from './protected-resources.js';
+import { MCP_PATHS, mcpResource } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
 import { guardMcpEndpoint, tokenlessRefusal } from './resource/guard.js';
-import { PRM_PATH, protectedResourceMetadata } from './resource/metadata.js';
+import { protectedResourceMetadata, protectedResourceMetadataUrl } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import { ScopeNames } from './resource/scope-names.js';
 import type { Client, Storage } from './storage/index.js';
@@ -114,6 +114,8 @@ export function createApp(deps: AppDeps) {
   // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
   const upstream = config.auth.external ? undefined : upstreamSignIn(deps);
   if (upstream) mountAuthorizationServer(app, deps, browserApi, upstream, metrics);
+  // A browser opening the origin gets the home page; any other request there is MCP, as at /mcp.
+  app.get('/', (c, next) => ((c.req.header('accept') ?? '').includes('text/html') ? sendPage(c, HomePage({ origin: issuer })) : next()));
   const { mcp, refusals } = mountResource(app, deps, browserApi, upstream?.vault, metrics);
   // With tracing on, every request takes the full path, so that each one gets its span.
   const door: TokenlessDoor | undefined = deps.tracing
@@ -147,7 +149,6 @@ export function createApp(deps: AppDeps) {
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
-  app.get('/', (c) => sendPage(c, HomePage({ mcpUrl: issuer + MCP_PATHS[0] })));
 
   return { app, door, close: () => mcp.close() };
 }
@@ -254,8 +255,10 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
   const external = config.auth.external;
   const scopeNames = external ? new ScopeNames(external.scopeMap) : ScopeNames.own;
   const authorizationServers = external ? external.issuers : [issuer];
-  app.get(PRM_PATH, discovery(protectedResourceMetadata(issuer + MCP_PATHS[0], authorizationServers, scopeNames.all())));
-  for (const path of MCP_PATHS) app.get(PRM_PATH + path, discovery(protectedResourceMetadata(issuer + path, authorizationServers, scopeNames.all())));
+  for (const path of MCP_PATHS) {
+    const document = protectedResourceMetadata(mcpResource(issuer, path).url, authorizationServers, scopeNames.all());
+    app.get(new URL(protectedResourceMetadataUrl(issuer, path)).pathname, discovery(document));
+  }
 
   const verifier = external
     ? new ExternalTokenVerifier(external, scopeNames, async (identity) => {
@@ -270,6 +273,8 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
     bus: deps.bus,
     vault,
     onToolCall: (tool, outcome) => metrics.toolCall(tool, outcome),
+    strictHeaders: config.mcpStrictHeaders,
+    onQuirk: (quirk) => metrics.clientQuirk(quirk),
   });
   const observe = {
     refused: (reason: string | undefined) => metrics.refused(refusalReason(reason)),

@@ -33,6 +33,8 @@ export interface Config {
   logLevel: string;
   /** Which built-in toolset to serve when the library caller gives none. */
   toolset: 'demo' | 'conformance';
+  /** MCP_STRICT_HEADERS: refuse protocol headers that disagree with the body instead of reading the body's intent. */
+  mcpStrictHeaders: boolean;
   registration: {
     mode: 'open' | 'allowlist' | 'closed';
     /** Redirect URIs `allowlist` accepts: exact URIs, prefixes ending in `*`, or `loopback`. */
@@ -119,6 +121,7 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TOOLSET: z.enum(['demo', 'conformance']).default('demo'),
+  MCP_STRICT_HEADERS: z.enum(['true', 'false']).default('false'),
   REGISTRATION: z.enum(['open', 'allowlist', 'closed']).default('open'),
   REGISTRATION_ALLOWED_REDIRECTS: z
     .string()
@@ -199,6 +202,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     toolset: e.TOOLSET,
+    mcpStrictHeaders: e.MCP_STRICT_HEADERS === 'true',
     registration: {
       mode: e.REGISTRATION,
       allowedRedirects: e.REGISTRATION_ALLOWED_REDIRECTS.split(',').map((item) => item.trim()).filter(Boolean),

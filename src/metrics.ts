@@ -2,6 +2,7 @@
 // reason, OAuth errors, MCP tool calls and their errors, active grants, and the process's own figures. Each
 // Gatehouse has its own registry, so several can live in one process (tests, embedding) without clashing.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CLIENT_QUIRKS, type ClientQuirk } from './mcp/client-quirks.js';
 import type { AuditEvent } from './storage/audit.js';
 import type { Storage } from './storage/index.js';
 
@@ -49,9 +50,17 @@ export class Metrics {
   });
   private readonly oauthErrors = new Counter({ name: 'gatehouse_oauth_errors_total', help: 'OAuth error responses by error code', labelNames: ['error'], registers: [this.registry] });
   private readonly toolCalls = new Counter({ name: 'gatehouse_mcp_tool_calls_total', help: 'MCP tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+  private readonly quirks = new Counter({
+    name: 'gatehouse_mcp_client_quirks_total',
+    help: 'MCP requests read as the client meant them despite headers that disagree with the body, by quirk',
+    labelNames: ['quirk'],
+    registers: [this.registry],
+  });
 
   constructor(storage: Pick<Storage, 'db'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
+    // Every quirk is listed at zero from the start, so an operator sees which behaviours exist before one occurs.
+    for (const quirk of Object.keys(CLIENT_QUIRKS) as ClientQuirk[]) this.quirks.labels(quirk).inc(0);
     new Gauge({
       name: 'gatehouse_active_grants',
       help: 'Grants not revoked (connected apps)',
@@ -98,6 +107,10 @@ export class Metrics {
 
   oauthError(code: string): void {
     this.oauthErrors.inc({ error: code });
+  }
+
+  clientQuirk(quirk: ClientQuirk): void {
+    this.quirks.inc({ quirk });
   }
 
   toolCall(tool: string, outcome: 'ok' | 'error'): void {

@@ -1,14 +1,35 @@
-// What the authorization server and the resource server agree on: where the MCP endpoints live and which
-// scopes guard them. Both sides read this module; neither imports the other.
+// What the authorization server and the resource server agree on: where the MCP endpoints live, which resource
+// identifiers (RFC 8707) tokens are issued for, and which scopes guard them. Both sides read this module; neither
+// imports the other.
 
-/** The canonical MCP endpoint first, then its aliases. */
-export const MCP_PATHS = ['/mcp', '/mcp/streamable'] as const;
+/**
+ * The canonical MCP endpoint first, then its alias, then the bare origin: Claude's set-up step asks for "your server
+ * URL", and people enter the origin.
+ */
+export const MCP_PATHS = ['/mcp', '/mcp/streamable', '/'] as const;
+export type McpPath = (typeof MCP_PATHS)[number];
 
 export const MCP_SCOPES = ['mcp:tools', 'mcp:resources', 'mcp:prompts'] as const;
 
-/** The resource identifiers (RFC 8707) a token may be issued for: one per MCP endpoint. */
+export interface McpResource {
+  /** The endpoint's resource identifier: its URL, or the origin itself for `/` (RFC 9728 §3). */
+  url: string;
+  /**
+   * The token audiences accepted there: its own URL, and the origin, which names the whole server. A token issued for
+   * the origin works on every MCP path; one issued for `/mcp` works at `/mcp` only.
+   */
+  audiences: readonly string[];
+}
+
+export function mcpResource(baseUrl: string, path: McpPath): McpResource {
+  if (path === '/') return { url: baseUrl, audiences: [baseUrl] };
+  const url = baseUrl + path;
+  return { url, audiences: [url, baseUrl] };
+}
+
+/** The resource identifiers a token may be issued for, the origin first: it is the default when a client names none. */
 export function mcpResourceUrls(baseUrl: string): string[] {
-  return MCP_PATHS.map((path) => baseUrl + path);
+  return [baseUrl, ...MCP_PATHS.filter((path) => path !== '/').map((path) => baseUrl + path)];
 }
 
 /** Compares resource identifiers as RFC 8707 intends: absolute URLs, one trailing slash ignored. */

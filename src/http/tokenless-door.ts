@@ -38,7 +38,8 @@ export function tokenlessDoor(options: TokenlessDoorOptions): TokenlessDoor {
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const answer = answers.get(path);
-    if (!answer) return false;
+    // At the origin only POSTs are MCP for certain: a GET there may be a browser asking for the home page.
+    if (!answer || (path === '/' && request.method !== 'POST')) return false;
     const started = performance.now();
     const requestId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
     response.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });

@@ -9,11 +9,10 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
+import { readAsMeant, type ClientQuirk } from './client-quirks.js';
 import type { ToolOutcome } from './tool-outcomes.js';
 import type { Caller, Toolset, UpstreamAccess } from './toolset.js';
 import { createServerFactory } from './server-factory.js';
-
-const ACCEPT_BOTH = 'application/json, text/event-stream';
 
 export interface McpEndpointDeps {
   toolsets: readonly Toolset[];
@@ -26,6 +25,10 @@ export interface McpEndpointDeps {
   vault?: UpstreamAccess | undefined;
   /** Told of every tool call's outcome (metrics). */
   onToolCall?: ToolOutcome | undefined;
+  /** MCP_STRICT_HEADERS: serve the protocol headers as sent, refusing what the spec refuses. */
+  strictHeaders?: boolean | undefined;
+  /** Told of each client quirk tolerated (metrics). */
+  onQuirk?: ((quirk: ClientQuirk) => void) | undefined;
 }
 
 export function createMcpEndpoint(deps: McpEndpointDeps) {
@@ -47,21 +50,15 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
 
   return {
     serve(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response> {
-      return handler.fetch(withTolerantAccept(request), options);
+      const reading = readAsMeant(request, options.parsedBody, deps.strictHeaders ?? false);
+      if (reading.refused) return Promise.resolve(new Response(JSON.stringify(reading.body), { status: 400, headers: { 'content-type': 'application/json' } }));
+      if (reading.quirks.length > 0) {
+        for (const quirk of reading.quirks) deps.onQuirk?.(quirk);
+        deps.logger.debug({ quirks: reading.quirks, user_agent: request.headers.get('user-agent') }, 'read the MCP request as the client meant it');
+      }
+      return handler.fetch(reading.request, options);
     },
     notify: handler.notify,
     close: () => handler.close(),
   };
-}
-
-/**
- * The 2025 transport answers 406 unless Accept lists both JSON and SSE; some clients (Claude among them) send
- * less, and a strict 406 breaks them. The body was already read by the guard and travels as `parsedBody`.
- */
-function withTolerantAccept(request: Request): Request {
-  const accept = request.headers.get('accept') ?? '';
-  if (request.method !== 'POST' || (accept.includes('application/json') && accept.includes('text/event-stream'))) return request;
-  const headers = new Headers(request.headers);
-  headers.set('accept', ACCEPT_BOTH);
-  return new Request(request.url, { method: request.method, headers, signal: request.signal });
 }

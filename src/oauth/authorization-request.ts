@@ -70,7 +70,10 @@ export async function validateAuthorizationRequest(params: OAuthParams, deps: Au
   return { request: { clientId: client.clientId, redirectUri, state, codeChallenge: params.code_challenge, scope, resource }, client };
 }
 
-/** RFC 8707: the named resource when it is one of ours; the canonical MCP endpoint when none is named. */
+/**
+ * RFC 8707: the named resource when it is one of ours. When none is named (Claude sometimes names none), the whole
+ * server: the token then works at whichever MCP URL the client was given, the origin or `/mcp`.
+ */
 export function resolveResource(requested: string | undefined, baseUrl: string): string | undefined {
   const ours = mcpResourceUrls(baseUrl);
   if (requested === undefined) return ours[0];

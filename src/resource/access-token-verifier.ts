@@ -1,11 +1,12 @@
 // Verifies Gatehouse's own access tokens for the MCP endpoint: signature by a published key (ES256 only, `kid`
-// required), type at+jwt (RFC 9068), issuer, audience = the requested MCP endpoint (RFC 8707), expiry, and a grant
+// required), type at+jwt (RFC 9068), issuer, audience = the requested MCP endpoint or the whole server (RFC 8707), expiry, and a grant
 // that has not been revoked. A verified token is remembered until it expires, so the next call with it costs a
 // map lookup instead of a signature check; revocation, expiry and key retirement are still checked on every use.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Caller } from '../mcp/toolset.js';
+import type { McpResource } from '../protected-resources.js';
 import type { RevocationList } from './revocation-list.js';
 import { InvalidAccessToken, type TokenVerifier } from './token-verifier.js';
 
@@ -32,9 +33,9 @@ export class AccessTokenVerifier implements TokenVerifier {
     private readonly revocations: RevocationList,
   ) {}
 
-  async verify(token: string, resource: string): Promise<AuthInfo> {
+  async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
-    if (known && known.resource === resource && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
+    if (known && known.resource === resource.url && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
       if (this.revocations.has(known.grantId)) throw new InvalidAccessToken('the access token has been revoked');
       return { ...known.authInfo };
     }
@@ -45,7 +46,7 @@ export class AccessTokenVerifier implements TokenVerifier {
     return { ...verified.authInfo };
   }
 
-  private async verifyFully(token: string, resource: string): Promise<Verified> {
+  private async verifyFully(token: string, resource: McpResource): Promise<Verified> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -56,7 +57,7 @@ export class AccessTokenVerifier implements TokenVerifier {
 
     let payload;
     try {
-      ({ payload } = await this.keys.verify(token, { issuer: this.issuer, audience: resource, typ: 'at+jwt', requiredClaims: REQUIRED_CLAIMS }));
+      ({ payload } = await this.keys.verify(token, { issuer: this.issuer, audience: resource.audiences as string[], typ: 'at+jwt', requiredClaims: REQUIRED_CLAIMS }));
     } catch (error) {
       throw new InvalidAccessToken(describe(error));
     }
@@ -68,10 +69,10 @@ export class AccessTokenVerifier implements TokenVerifier {
       clientId: String(payload.client_id),
       scopes: String(payload.scope).split(' ').filter(Boolean),
       expiresAt: payload.exp,
-      resource: this.resourceUrl(resource),
+      resource: this.resourceUrl(resource.url),
       extra: { caller },
     };
-    return { authInfo, resource, kid: header.kid, grantId, expiresAtMs: payload.exp! * 1000 };
+    return { authInfo, resource: resource.url, kid: header.kid, grantId, expiresAtMs: payload.exp! * 1000 };
   }
 
   private resourceUrl(resource: string): URL {

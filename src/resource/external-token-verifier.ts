@@ -1,11 +1,12 @@
 // Verifies access tokens from an external authorization server (AUTH_MODE=external): JWTs against the issuer's
-// published keys (asymmetric algorithms only), checking iss, aud (the MCP endpoint's URL, or EXTERNAL_AUDIENCE),
+// published keys (asymmetric algorithms only), checking iss, aud (the MCP endpoint's URL or the origin, or EXTERNAL_AUDIENCE),
 // exp and nbf; opaque tokens by RFC 7662 introspection when it is configured. Scopes come from `scope` or `scp`,
 // translated into MCP scopes; the caller becomes a Gatehouse user named by (issuer, subject).
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { ExternalSettings } from '../auth-config.js';
 import type { Caller } from '../mcp/toolset.js';
+import type { McpResource } from '../protected-resources.js';
 import type { UpstreamIdentity } from '../storage/identities.js';
 import { IssuerKeys } from './issuer-keys.js';
 import type { ScopeNames } from './scope-names.js';
@@ -38,11 +39,11 @@ export class ExternalTokenVerifier implements TokenVerifier {
     this.keys = new IssuerKeys(settings.jwksUrl);
   }
 
-  async verify(token: string, resource: string): Promise<AuthInfo> {
+  async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
-    if (known && known.resource === resource && Date.now() < known.until) return { ...known.authInfo };
-    const audience = this.settings.audience ?? resource;
-    const { claims, cacheUntil } = token.split('.').length === 3 ? await this.verifyJwt(token, audience) : await this.introspect(token, audience);
+    if (known && known.resource === resource.url && Date.now() < known.until) return { ...known.authInfo };
+    const accepted = this.settings.audience ? [this.settings.audience] : [...resource.audiences];
+    const { claims, cacheUntil } = token.split('.').length === 3 ? await this.verifyJwt(token, accepted) : await this.introspect(token, accepted);
 
     const issuer = String(claims.iss ?? this.settings.issuers[0]);
     const email = typeof claims.email === 'string' ? claims.email : undefined;
@@ -60,15 +61,15 @@ export class ExternalTokenVerifier implements TokenVerifier {
       clientId: String(claims.client_id ?? claims.azp ?? claims.cid ?? claims.appid ?? ''),
       scopes: this.scopeNames.toMcp(grantedScopes(claims)),
       ...(typeof claims.exp === 'number' && { expiresAt: claims.exp }),
-      resource: new URL(resource),
+      resource: new URL(resource.url),
       extra: { caller },
     };
     if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { authInfo, resource, until: cacheUntil });
+    this.verified.set(token, { authInfo, resource: resource.url, until: cacheUntil });
     return { ...authInfo };
   }
 
-  private async verifyJwt(token: string, audience: string): Promise<{ claims: JWTPayload; cacheUntil: number }> {
+  private async verifyJwt(token: string, accepted: string[]): Promise<{ claims: JWTPayload; cacheUntil: number }> {
     let issuer: unknown;
     try {
       issuer = decodeJwt(token).iss;
@@ -79,7 +80,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
     try {
       const { payload } = await jwtVerify(token, await this.keys.for(issuer), {
         issuer,
-        audience,
+        audience: accepted,
         algorithms: ALGORITHMS,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sub', 'exp'],
@@ -90,7 +91,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
     }
   }
 
-  private async introspect(token: string, audience: string): Promise<{ claims: JWTPayload; cacheUntil: number }> {
+  private async introspect(token: string, accepted: string[]): Promise<{ claims: JWTPayload; cacheUntil: number }> {
     const endpoint = this.settings.introspection;
     if (!endpoint) throw new InvalidAccessToken('the access token is not a JWT, and no introspection endpoint is configured');
     let response: Response;
@@ -115,7 +116,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) throw new InvalidAccessToken('the access token has expired');
     if (claims.iss !== undefined && !this.settings.issuers.includes(String(claims.iss))) throw new InvalidAccessToken('the access token was issued by another server');
     const audiences = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (audiences && !audiences.includes(audience)) throw new InvalidAccessToken('the access token was issued for another resource');
+    if (audiences && !audiences.some((named) => accepted.includes(String(named)))) throw new InvalidAccessToken('the access token was issued for another resource');
     if (claims.sub === undefined) throw new InvalidAccessToken('the access token names no subject');
     const cacheUntil = Math.min(now + INTROSPECTION_CACHE_MS, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity);
     return { claims, cacheUntil };

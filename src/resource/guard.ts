@@ -3,6 +3,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { readBodyText } from '../http/body.js';
+import { mcpResource, type McpPath } from '../protected-resources.js';
 import { InvalidAccessToken, VerificationUnavailable, type TokenVerifier } from './token-verifier.js';
 import { insufficientScope, unauthorized, type Refusal } from './challenge.js';
 import { protectedResourceMetadataUrl } from './metadata.js';
@@ -31,12 +32,12 @@ const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415 | 503, code: num
 const refuse = (c: Context, refusal: Refusal) => c.json(refusal.body, refusal.status, refusal.headers);
 
 /** The guard's answer at `mcpPath` to a request without a token: 401, naming the metadata and every scope. */
-export function tokenlessRefusal(baseUrl: string, mcpPath: string, scopeNames: ScopeNames): Refusal {
+export function tokenlessRefusal(baseUrl: string, mcpPath: McpPath, scopeNames: ScopeNames): Refusal {
   return unauthorized(protectedResourceMetadataUrl(baseUrl, mcpPath), scopeNames.all().join(' '));
 }
 
-export function guardMcpEndpoint(mcpPath: string, deps: GuardDeps, serve: McpServe) {
-  const resource = deps.baseUrl + mcpPath;
+export function guardMcpEndpoint(mcpPath: McpPath, deps: GuardDeps, serve: McpServe) {
+  const resource = mcpResource(deps.baseUrl, mcpPath);
   const metadataUrl = protectedResourceMetadataUrl(deps.baseUrl, mcpPath);
   const origins = new Set([...deps.allowedOrigins, deps.baseUrl]);
   const allScopes = deps.scopeNames.all().join(' ');

@@ -1,10 +1,13 @@
-// RFC 9728 protected resource metadata, one document per MCP endpoint, plus the root document that clients fetch
-// first (a 404 there breaks Claude), which describes the canonical endpoint.
+// RFC 9728 protected resource metadata, one document per MCP endpoint. The root document, which clients fetch first
+// (a 404 there breaks Claude), describes the MCP endpoint at the bare origin: its resource is the origin itself,
+// a prefix of every MCP URL here, so a client's resource check (RFC 9728 §3.3) accepts it for `/` and `/mcp` alike.
+import type { McpPath } from '../protected-resources.js';
 
 export const PRM_PATH = '/.well-known/oauth-protected-resource';
 
-export function protectedResourceMetadataUrl(baseUrl: string, mcpPath: string): string {
-  return `${baseUrl}${PRM_PATH}${mcpPath}`;
+/** RFC 9728 §3.1: the well-known segment goes before the resource's path; the origin's document is the root one. */
+export function protectedResourceMetadataUrl(baseUrl: string, mcpPath: McpPath): string {
+  return `${baseUrl}${PRM_PATH}${mcpPath === '/' ? '' : mcpPath}`;
 }
 
 /** `authorizationServers`: Gatehouse itself, or the external issuers; `scopes`: in their names. */

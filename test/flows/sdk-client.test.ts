@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
+import { decodeJwt } from 'jose';
+import { mcpPost, obtainTokens } from '../helpers/oauth.js';
 import { connectWithOAuth, type Era } from '../helpers/sdk-client.js';
 
 for (const era of ['legacy', '2026-07-28'] as Era[]) {
@@ -38,5 +40,36 @@ for (const era of ['legacy', '2026-07-28'] as Era[]) {
 
       await client.close();
     });
+
+    it('connects to the bare origin as its server URL, and its token works at /mcp too', async () => {
+      const { client, provider } = await connectWithOAuth(gh.baseUrl, { era });
+      const whoami = await client.callTool({ name: 'whoami', arguments: {} });
+      assert.equal((whoami.structuredContent as { username: string }).username, 'admin');
+      await client.close();
+
+      const token = provider.tokens()!.access_token;
+      assert.equal(decodeJwt(token).aud, gh.baseUrl, 'the token names the whole server');
+      const listed = await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, token);
+      assert.equal(listed.status, 200);
+    });
   });
 }
+
+describe('a token issued for /mcp', () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startGatehouse();
+  });
+  after(() => gh.close());
+
+  it('works at /mcp only, not at the origin or the alias', async () => {
+    const { tokens } = await obtainTokens(gh, { resource: gh.mcpUrl });
+    const list = (url: string) => mcpPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, tokens.access_token);
+    assert.equal((await list(gh.mcpUrl)).status, 200);
+    for (const url of [`${gh.baseUrl}/`, `${gh.baseUrl}/mcp/streamable`]) {
+      const refused = await list(url);
+      assert.equal(refused.status, 401, url);
+      assert.match(refused.headers.get('www-authenticate')!, /issued for another resource/);
+    }
+  });
+});

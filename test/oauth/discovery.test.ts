@@ -37,9 +37,9 @@ describe('discovery', () => {
     assert.deepEqual(b, a);
   });
 
-  it('serves protected resource metadata at the root and for each MCP endpoint', async () => {
+  it('serves protected resource metadata for each MCP endpoint, the root one naming the origin', async () => {
     for (const [path, resource] of [
-      ['/.well-known/oauth-protected-resource', `${gh.baseUrl}/mcp`],
+      ['/.well-known/oauth-protected-resource', gh.baseUrl],
       ['/.well-known/oauth-protected-resource/mcp', `${gh.baseUrl}/mcp`],
       ['/.well-known/oauth-protected-resource/mcp/streamable', `${gh.baseUrl}/mcp/streamable`],
     ]) {

@@ -57,10 +57,14 @@ describe('token endpoint: authorization_code', () => {
     assert.equal(tokens.refresh_token.split('.').length, 1, 'the refresh token is opaque');
   });
 
-  it('binds the code to the canonical /mcp resource when the request names none', async () => {
+  it('binds the code to the whole server when the request names no resource, so the token works at / and /mcp', async () => {
     const { code, verifier } = await authorizedCode(gh, client, { resource: undefined });
     const tokens = await (await tokenRequest(gh, codeExchange(client, code, verifier))).json();
-    assert.equal(decodeJwt(tokens.access_token).aud, gh.mcpUrl);
+    assert.equal(decodeJwt(tokens.access_token).aud, gh.baseUrl);
+    for (const url of [gh.mcpUrl, `${gh.baseUrl}/`]) {
+      const listed = await mcpPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, tokens.access_token);
+      assert.equal(listed.status, 200, url);
+    }
   });
 
   it('accepts a JSON body and client_secret_basic', async () => {

@@ -1,0 +1,122 @@
+// Reads an MCP request the way its client means it, before the SDK sees it. Claude (and a few other clients) send
+// protocol headers that disagree with the body in ways that put no one at risk: the body states which protocol era
+// the client speaks, so the body decides, and the headers the SDK checks are set to match it. Every such tolerance
+// is one named entry below, counted and logged, and MCP_STRICT_HEADERS=true turns them all off.
+//
+// A header that names another method or tool than the body is never a quirk: Mcp-Method and Mcp-Name steer
+// intermediaries (gateways, firewalls, rate limiters), so a disagreement there is refused with -32020 in every mode.
+import { LATEST_PROTOCOL_VERSION, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+
+/** The behaviours tolerated, each with where it was seen; `gatehouse_mcp_client_quirks_total{quirk}` counts them. */
+export const CLIENT_QUIRKS = {
+  // anthropics/claude-code#93290: Claude's connector sends MCP-Protocol-Version: 2025-11-25 with a 2026-07-28 envelope.
+  'version-header-differs-from-envelope': 'a 2026-07-28 request whose MCP-Protocol-Version header names another version',
+  // anthropics/claude-ai-mcp#70: Claude sometimes sends no MCP-Protocol-Version header at all.
+  'version-header-missing': 'a 2026-07-28 request without an MCP-Protocol-Version header',
+  // CodeWithCJ/SparkyFitness#2155: after initialize, Claude sends its own newest version (2026-07-28) in the header.
+  'version-header-unknown-to-2025-era': 'a 2025-era request (no envelope) whose MCP-Protocol-Version header names a version that era does not have',
+  // anthropics/claude-ai-mcp#1044: 2026-07-28 requests from Claude without Mcp-Method.
+  'method-header-missing': 'a 2026-07-28 request without an Mcp-Method header',
+  // anthropics/claude-ai-mcp#1044: tools/call, prompts/get and resources/read without Mcp-Name.
+  'name-header-missing': 'a 2026-07-28 tools/call, prompts/get or resources/read without an Mcp-Name header',
+  // anthropics/claude-code#45368, NateBJones-Projects/OB1#33: Accept without text/event-stream; the 2025 transport answers 406.
+  'accept-without-event-stream': 'a POST whose Accept header does not list both application/json and text/event-stream',
+} as const;
+
+export type ClientQuirk = keyof typeof CLIENT_QUIRKS;
+
+/** The body field each method's Mcp-Name header mirrors (SEP-2243). */
+const NAME_SOURCE: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const ACCEPT_BOTH = 'application/json, text/event-stream';
+const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
+
+export type Reading =
+  | { refused: false; request: Request; quirks: ClientQuirk[] }
+  /** A header contradicts the body: 400 with this JSON-RPC error (HeaderMismatch). */
+  | { refused: true; body: { jsonrpc: '2.0'; error: { code: -32020; message: string }; id: string | number | null } };
+
+/**
+ * The request the SDK should serve for `body` (already parsed by the guard): the same one when its headers agree
+ * with the body, else a copy whose headers say what the body does, with the quirks that made the difference.
+ */
+export function readAsMeant(request: Request, body: unknown, strict: boolean): Reading {
+  if (request.method !== 'POST') return { refused: false, request, quirks: [] };
+  const headers = request.headers;
+  const message = isObject(body) && typeof body.method === 'string' ? body : undefined;
+  const contradiction = message && contradictionIn(headers, message.method as string, message.params);
+  if (contradiction) {
+    const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
+    return { refused: true, body: { jsonrpc: '2.0', error: { code: -32020, message: `Bad Request: the request headers and body disagree: ${contradiction}` }, id } };
+  }
+  if (strict) return { refused: false, request, quirks: [] };
+
+  const quirks: ClientQuirk[] = [];
+  const replaced: [string, string][] = [];
+  const tolerate = (quirk: ClientQuirk, header: string, value: string) => {
+    quirks.push(quirk);
+    replaced.push([header, value]);
+  };
+  const versionHeader = headers.get('mcp-protocol-version')?.trim();
+  const claim = message && envelopeClaim(message.params);
+  if (claim !== undefined) {
+    // A malformed claim (no string) is left to the SDK, which refuses it with the envelope error.
+    if (typeof claim === 'string') {
+      if (versionHeader === undefined) tolerate('version-header-missing', 'mcp-protocol-version', claim);
+      else if (versionHeader !== claim) tolerate('version-header-differs-from-envelope', 'mcp-protocol-version', claim);
+    }
+    if (message!.id !== undefined) {
+      const method = message!.method as string;
+      if (!headers.has('mcp-method')) tolerate('method-header-missing', 'mcp-method', method);
+      const name = nameIn(method, message!.params);
+      if (name !== undefined && !headers.has('mcp-name')) tolerate('name-header-missing', 'mcp-name', asHeaderValue(name));
+    }
+  } else if (versionHeader !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
+    tolerate('version-header-unknown-to-2025-era', 'mcp-protocol-version', LATEST_PROTOCOL_VERSION);
+  }
+  const accept = headers.get('accept') ?? '';
+  if (!(accept.includes('application/json') && accept.includes('text/event-stream'))) tolerate('accept-without-event-stream', 'accept', ACCEPT_BOTH);
+
+  if (replaced.length === 0) return { refused: false, request, quirks };
+  const corrected = new Headers(headers);
+  for (const [name, value] of replaced) corrected.set(name, value);
+  // The body was read by the guard and reaches the SDK parsed, so the copy carries none.
+  return { refused: false, request: new Request(request.url, { method: 'POST', headers: corrected, signal: request.signal }), quirks };
+}
+
+/** Why Mcp-Method or Mcp-Name names something the body does not; undefined when they agree or are absent. */
+function contradictionIn(headers: Headers, method: string, params: unknown): string | undefined {
+  const methodHeader = headers.get('mcp-method')?.trim();
+  if (methodHeader !== undefined && methodHeader !== method) return `the body names method ${method} but the Mcp-Method header names ${methodHeader}`;
+  const nameHeader = headers.get('mcp-name')?.trim();
+  const name = nameIn(method, params);
+  if (nameHeader === undefined || name === undefined) return undefined;
+  const decoded = decodeHeaderValue(nameHeader);
+  if (decoded === name) return undefined;
+  return decoded === undefined ? 'the Mcp-Name header carries an invalid Base64 value' : `the body names ${JSON.stringify(name)} but the Mcp-Name header names ${JSON.stringify(decoded)}`;
+}
+
+/** The envelope's protocol version claim: a string, another value (malformed), or undefined when there is none. */
+function envelopeClaim(params: unknown): unknown {
+  const meta = isObject(params) ? params._meta : undefined;
+  return isObject(meta) && PROTOCOL_VERSION_META_KEY in meta ? (meta[PROTOCOL_VERSION_META_KEY] ?? null) : undefined;
+}
+
+function nameIn(method: string, params: unknown): string | undefined {
+  const field = Object.hasOwn(NAME_SOURCE, method) ? NAME_SOURCE[method]! : undefined;
+  const value = field && isObject(params) ? params[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** SEP-2243: a value that is not plain visible ASCII travels Base64-encoded between `=?base64?` and `?=`. */
+function asHeaderValue(value: string): string {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !BASE64_SENTINEL.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+function decodeHeaderValue(value: string): string | undefined {
+  const encoded = BASE64_SENTINEL.exec(value);
+  if (!encoded) return value;
+  if (encoded[1]!.length % 4 !== 0) return undefined;
+  return Buffer.from(encoded[1]!, 'base64').toString('utf8');
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
