@@ -1,7 +1,7 @@
 // Assembles the HTTP surface: discovery, the authorization server with its sign-in pages (unless an external one is
 // trusted instead), and the guarded MCP endpoints.
+import type { IncomingMessage } from 'node:http';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -37,6 +37,7 @@ import { introspectRoute } from './oauth/introspect.js';
 import { registrationRoutes } from './oauth/register.js';
 import { revokeRoute } from './oauth/revoke.js';
 import { tokenRoute } from './oauth/token.js';
+import { boundBodies, closesConnection } from './http/body-limits.js';
 import { clientIp } from './http/client-ip.js';
 import { requestIdFrom } from './http/request-id.js';
 import { requestRecorder, type RequestLine } from './http/request-line.js';
@@ -81,6 +82,8 @@ export interface AppDeps {
 type Env = { Variables: { requestId: string; clientId?: string; userId?: string; brand: Brand } };
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
+const PAGE_BODY_LIMIT = 16 * 1024;
+const PAGE_PATHS = /^\/(login|logout|consent|account)(\/|$)/;
 const MCP_BODY_LIMIT = 4 * 1024 * 1024;
 const DISCOVERY_CACHE = 'public, max-age=3600';
 
@@ -96,6 +99,9 @@ export function createApp(deps: AppDeps) {
   const headers = securityHeaders(issuer);
   app.use(requestContext({ record: recordRequest, tracing: deps.tracing, brand }));
   app.use(withSecurityHeaders(headers));
+  // Every body is bounded; the MCP endpoints bound their own, larger ones.
+  const mcpPaths = new Set<string>(MCP_PATHS);
+  app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : PAGE_PATHS.test(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
   app.onError((error, c) => errorResponse(error, c, logger, metrics));
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
 
@@ -171,9 +177,7 @@ function upstreamSignIn({ config, storage }: AppDeps) {
 function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
   const { config, storage, keys, logger, clients } = deps;
   const issuer = config.baseUrl;
-  const oauthBody = bodyLimit({ maxSize: OAUTH_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'request body too large' }, 413) });
-  for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi, oauthBody);
-  for (const path of ['/login', '/logout', '/consent', '/account/*']) app.use(path, bodyLimit({ maxSize: 16 * 1024 }));
+  for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi);
 
   const asMetadata = authorizationServerMetadata(issuer, { registration: config.registration.mode !== 'closed' });
   app.get('/.well-known/oauth-authorization-server', discovery(asMetadata));
@@ -309,6 +313,8 @@ function requestContext(options: { record: (line: RequestLine) => void; tracing:
     const seconds = (performance.now() - started) / 1000;
     // Set on the response in place: c.header() after the handler would copy the whole response.
     c.res.headers.set('X-Request-Id', requestId);
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming && closesConnection(incoming)) c.res.headers.set('Connection', 'close');
     const route = routePath(c, -1) || 'unmatched';
     span?.end(route, c.res.status, { 'gatehouse.client_id': c.var.clientId, 'gatehouse.request_id': requestId });
     record({ requestId, method: c.req.method, path: c.req.path, route, status: c.res.status, seconds, clientId: c.var.clientId, userId: c.var.userId });

@@ -5,6 +5,7 @@
 // Requests from browsers (with Origin) take the full path, which answers CORS.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Refusal } from '../resource/challenge.js';
+import { closesConnection } from './body-limits.js';
 import { requestIdFrom } from './request-id.js';
 import type { RequestLine } from './request-line.js';
 
@@ -42,7 +43,7 @@ export function tokenlessDoor(options: TokenlessDoorOptions): TokenlessDoor {
     if (!answer || (path === '/' && request.method !== 'POST')) return false;
     const started = performance.now();
     const requestId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
-    response.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId });
+    response.writeHead(answer.status, { ...answer.headers, 'X-Request-Id': requestId, ...(closesConnection(request) && { Connection: 'close' }) });
     response.end(answer.body);
     options.record({ requestId, method: request.method ?? 'GET', path, route: path, status: answer.status, seconds: (performance.now() - started) / 1000 });
     return true;

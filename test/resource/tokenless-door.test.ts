@@ -20,7 +20,7 @@ describe('tokenless requests to the MCP endpoint', () => {
   after(() => gh.close());
 
   it('get the guard’s own 401, with the same challenge and security headers as the full path', async () => {
-    for (const path of ['/mcp', '/mcp/streamable']) {
+    for (const path of ['/mcp', '/mcp/streamable', '/']) {
       const fast = await gh.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       // A browser request from an allowed origin (Claude's) takes the full path through Hono and the guard.
       const full = await gh.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://claude.ai' }, body: '{}' });
@@ -28,7 +28,8 @@ describe('tokenless requests to the MCP endpoint', () => {
       const [fastSeen, fullSeen] = [await observable(fast), await observable(full)];
       assert.deepEqual(fastSeen, fullSeen);
       assert.equal(fastSeen.status, 401);
-      assert.equal(fastSeen.headers['www-authenticate'], `Bearer resource_metadata="${gh.baseUrl}/.well-known/oauth-protected-resource${path}", scope="mcp:tools mcp:resources mcp:prompts"`);
+      const metadata = `${gh.baseUrl}/.well-known/oauth-protected-resource${path === '/' ? '' : path}`;
+      assert.equal(fastSeen.headers['www-authenticate'], `Bearer resource_metadata="${metadata}", scope="mcp:tools mcp:resources mcp:prompts"`);
       assert.equal(fastSeen.headers['x-frame-options'], 'DENY');
       assert.equal(fastSeen.headers['x-content-type-options'], 'nosniff');
     }
@@ -40,6 +41,15 @@ describe('tokenless requests to the MCP endpoint', () => {
       assert.equal(response.status, 401, `${method} ${path}`);
       assert.match(response.headers.get('www-authenticate')!, /^Bearer resource_metadata=/);
     }
+  });
+
+  it('leave a browser’s GET of the origin to the home page, and challenge any other GET there', async () => {
+    const page = await gh.fetch('/', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), new RegExp(`<code class="host">${gh.baseUrl}</code>`));
+    const probe = await gh.fetch('/', { headers: { accept: 'text/event-stream' } });
+    assert.equal(probe.status, 401);
+    assert.match(probe.headers.get('www-authenticate')!, /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource"/);
   });
 
   it('echo a well-formed request id, replace any other, and are logged like every request', async () => {

@@ -1,0 +1,36 @@
+// Request bodies are bounded before they are read: a declared length over the route's limit is refused at once
+// (413) without reading a byte, and a body of undeclared length is counted as it arrives. When an answer goes out
+// before the body was read (a 413, a 415, a 401), the connection is reused only if what is left of the body is
+// small enough to discard; otherwise the answer says `Connection: close`, so a pooling client (Claude's are) opens a
+// fresh connection instead of sending its next request into a socket about to close.
+import type { IncomingMessage } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+
+/** Left unread, a body up to this size is read and discarded after the answer, keeping the connection. */
+export const DISCARDABLE_BODY_BYTES = 64 * 1024;
+
+/**
+ * Bounds every body by `maxBytesFor(path)`; a route for which it gives undefined reads its body under its own bound
+ * (the MCP endpoints, whose guard checks the declared length first too).
+ */
+export function boundBodies(maxBytesFor: (path: string) => number | undefined): MiddlewareHandler {
+  const limits = new Map<number, MiddlewareHandler>();
+  return (c, next) => {
+    const maxBytes = maxBytesFor(c.req.path);
+    if (maxBytes === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    let limit = limits.get(maxBytes);
+    if (!limit) {
+      limit = bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: 'invalid_request', error_description: `request body too large (at most ${maxBytes} bytes)` }, 413) });
+      limits.set(maxBytes, limit);
+    }
+    return limit(c, next);
+  };
+}
+
+/** Whether the connection must close after answering `incoming`: a part of its body too large to discard is unread. */
+export function closesConnection(incoming: IncomingMessage): boolean {
+  if (incoming.complete || incoming.readableEnded) return false;
+  if (incoming.headers['transfer-encoding'] !== undefined) return true;
+  return Number(incoming.headers['content-length'] ?? 0) > DISCARDABLE_BODY_BYTES;
+}
