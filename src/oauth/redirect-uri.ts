@@ -17,6 +17,7 @@ export function redirectUriProblem(uri: string): string | undefined {
   if (uri.includes('#')) return `${uri} has a fragment (RFC 6749 §3.1.2)`;
   if (DANGEROUS_SCHEMES.has(url.protocol)) return `${url.protocol} redirect URIs are not allowed`;
   if (url.username || url.password) return `${uri} carries credentials`;
+  if (url.port === '0') return `${uri} names port 0, which nothing listens on`;
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname) ? undefined : `${uri} must use https (http is allowed on loopback only)`;
@@ -37,8 +38,14 @@ export function matchesRegisteredRedirect(requested: string, registered: readonl
   return portless !== undefined && registered.some((candidate) => withoutLoopbackPort(candidate) === portless);
 }
 
-/** `http://127.0.0.1:4567/cb` → `http://127.0.0.1/cb`, for the literal loopback spellings only; else undefined. */
+/**
+ * `http://127.0.0.1:4567/cb` → `http://127.0.0.1/cb`, for the literal loopback spellings only, with a port a socket
+ * can have (1 to 65535: a URI naming another is not one, and would fail wherever it is parsed); else undefined.
+ */
 function withoutLoopbackPort(uri: string): string | undefined {
-  const match = /^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\]))(?::\d{1,5})?([/?].*)?$/.exec(uri);
-  return match ? match[1]! + (match[2] ?? '') : undefined;
+  const match = /^(http:\/\/(?:localhost|127\.0\.0\.1|\[::1\]))(?::(\d{1,5}))?([/?].*)?$/.exec(uri);
+  if (!match) return undefined;
+  const port = match[2] === undefined ? undefined : Number(match[2]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  return match[1]! + (match[3] ?? '');
 }

@@ -219,6 +219,20 @@ describe('open redirect', () => {
         assert.deepEqual(accepted, []);
       },
     );
+
+    it('refuses a port no socket can have, at registration and at /authorize, with the standard error and never a 500', async () => {
+      for (const uri of ['http://127.0.0.1:99999/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:0/cb', 'http://localhost:0/cb']) {
+        const registered = await gh.register({ redirect_uris: [uri], token_endpoint_auth_method: 'none', client_name: 'Bad port' });
+        assert.equal(registered.status, 400, uri);
+        assert.equal((await registered.json()).error, 'invalid_redirect_uri');
+        await assertErrorPage(await authorize(uri.replace('localhost', '127.0.0.1')), 400, /not registered for this client/);
+      }
+      // Claude Code's pinned document registers loopback callbacks on any port.
+      const claudeCode = { client_id: 'https://claude.ai/oauth/claude-code-client-metadata', redirect_uris: ['http://localhost/callback'] };
+      for (const uri of ['http://localhost:99999/callback', 'http://127.0.0.1:0/callback']) {
+        await assertErrorPage(await victim.fetch(authorizationUrl(gh, claudeCode, { ...withPkce, redirect_uri: uri })), 400, /not registered for this client/);
+      }
+    });
   });
 
   it('keeps /login on this origin whatever its request parameter says', async () => {
