@@ -202,7 +202,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
   const limitClient = async (client: Client) => {
     if (client.secretHash !== null || client.metadata.token_endpoint_auth_method === 'private_key_jwt') await perClient.consume(client.clientId);
   };
-  const authorize = authorizeRoute({ clients, issuer, requestKey });
+  const authorize = authorizeRoute({ clients, issuer, requestKey, logger });
   const token = tokenRoute({ storage, clients, assertions, limitClient, audit, keys, issuer, ttl: config.ttl });
   const revoke = revokeRoute({ storage, clients, assertions, limitClient, audit, keys, issuer });
   const introspect = introspectRoute({
@@ -325,7 +325,7 @@ function requestContext(options: { record: (line: RequestLine) => void; tracing:
 function errorResponse(error: Error, c: Context<Env>, logger: Logger, metrics: Metrics): Response | Promise<Response> {
   if (error instanceof OAuthError) {
     metrics.oauthError(error.code);
-    logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description }, 'refused');
+    logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description, detail: error.detail }, 'refused');
     if (error instanceof InvalidClientCredentials && error.challenge) c.header('WWW-Authenticate', error.challenge);
     c.header('Cache-Control', 'no-store');
     return c.json(error.toJSON(), error.status as 400);

@@ -1,6 +1,7 @@
 // GET/POST /authorize (RFC 6749 §4.1.1). Validates the request, then hands it, sealed, to the consent page, which
 // asks the user to sign in first when needed.
 import type { Context } from 'hono';
+import type { Logger } from '../log.js';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
 import {
@@ -17,6 +18,7 @@ export interface AuthorizeDeps {
   clients: ClientLookup;
   issuer: string;
   requestKey: Uint8Array;
+  logger: Logger;
 }
 
 export function authorizeRoute(deps: AuthorizeDeps) {
@@ -33,6 +35,7 @@ export function authorizeRoute(deps: AuthorizeDeps) {
       }
       const refusal = error instanceof AuthorizationRefused ? error.error : error instanceof OAuthError ? error : undefined;
       if (!refusal) throw error;
+      deps.logger.info({ req_id: c.get('requestId'), path: c.req.path, error: refusal.code, description: refusal.description, detail: refusal.detail }, 'refused');
       return sendPage(c, ErrorPage({ title: 'This connection request is not valid', message: refusal.description }), { status: 400 });
     }
   };

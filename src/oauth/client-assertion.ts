@@ -74,7 +74,8 @@ export class ClientAssertions {
       this.keySets.set(jwksUri, { keys, until: Date.now() + JWKS_TTL_MS });
       return keys;
     } catch (error) {
-      if (error instanceof OutboundFetchError || error instanceof TypeError) throw new InvalidClient(`the client's jwks_uri could not be used: ${error.message}`);
+      if (error instanceof OutboundFetchError) throw new InvalidClient(`the client's jwks_uri could not be used: ${error.publicReason}`, { detail: `${jwksUri}: ${error.message}` });
+      if (error instanceof TypeError) throw new InvalidClient(`the client's jwks_uri could not be used: ${error.message}`);
       throw error;
     }
   }

@@ -5,9 +5,15 @@
 export abstract class OAuthError extends Error {
   abstract readonly code: string;
   abstract readonly status: number;
+  /** What only the log may hold (an address, a resolver error); never sent to the client. */
+  readonly detail: string | undefined;
 
-  constructor(readonly description: string) {
+  constructor(
+    readonly description: string,
+    options: { detail?: string | undefined } = {},
+  ) {
     super(description);
+    this.detail = options.detail;
   }
 
   override get name() {

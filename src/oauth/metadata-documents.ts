@@ -101,7 +101,9 @@ export class MetadataDocuments {
     try {
       fetched = await fetchJson(url, { ...FETCH, allowLocal: this.options.allowLocal });
     } catch (error) {
-      if (error instanceof OutboundFetchError) throw new InvalidMetadataDocument(`the client metadata document at ${url} could not be fetched: ${error.message}`);
+      if (error instanceof OutboundFetchError) {
+        throw new InvalidMetadataDocument(`the client metadata document could not be used: ${error.publicReason}`, { detail: `${url}: ${error.message}` });
+      }
       throw error;
     }
     const metadata = parseMetadataDocument(url, fetched.body);

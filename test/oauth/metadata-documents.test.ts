@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Browser, hiddenFields, signInAndDecide } from '../helpers/browser.js';
+import { createLogger } from '../../src/log.js';
 import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { mcpPost, pkce, tokenRequest } from '../helpers/oauth.js';
 
@@ -46,11 +47,13 @@ function authorizeUrl(gh: TestGatehouse, clientId: string, redirectUri: string, 
   return url;
 }
 
-async function assertRefusedOnPage(gh: TestGatehouse, clientId: string, redirectUri: string, reason: RegExp) {
+async function assertRefusedOnPage(gh: TestGatehouse, clientId: string, redirectUri: string, reason: RegExp): Promise<string> {
   const response = await fetch(authorizeUrl(gh, clientId, redirectUri, pkce().challenge), { redirect: 'manual' });
   assert.equal(response.status, 400, 'an error page, not a redirect');
   assert.equal(response.headers.get('location'), null);
-  assert.match(await response.text(), reason);
+  const page = await response.text();
+  assert.match(page, reason);
+  return page;
 }
 
 describe('client ID metadata documents: pinned', () => {
@@ -157,7 +160,7 @@ describe('client ID metadata documents: fetched', () => {
 
   it('gives up on a slow document after 5 s', { timeout: 15_000 }, async () => {
     const started = Date.now();
-    await assertRefusedOnPage(gh, url('/slow'), 'https://app.example/callback', /within 5000 ms/);
+    await assertRefusedOnPage(gh, url('/slow'), 'https://app.example/callback', /could not be fetched from a public address/);
     assert.ok(Date.now() - started < 7000);
   });
 
@@ -211,11 +214,13 @@ describe('client ID metadata documents: fetched', () => {
 
 describe('client ID metadata documents: server-side request forgery', () => {
   let gh: TestGatehouse;
+  const logged: Record<string, unknown>[] = [];
   let connections = 0;
   let trap: Server;
   let port = 0;
   before(async () => {
-    gh = await startGatehouse(); // CIMD_ALLOW_LOCAL unset: only public https documents
+    // CIMD_ALLOW_LOCAL unset: only public https documents.
+    gh = await startGatehouse({}, { logger: createLogger('info', { write: (line: string) => void logged.push(JSON.parse(line)) }) });
     trap = createServer(() => undefined);
     trap.on('connection', (socket) => {
       connections++;
@@ -229,7 +234,7 @@ describe('client ID metadata documents: server-side request forgery', () => {
     trap.close();
   });
 
-  it('refuses documents on loopback, private, link-local and reserved addresses without connecting', async () => {
+  it('refuses documents on loopback, private, link-local and reserved addresses without connecting, in every IPv6 spelling', async () => {
     for (const clientId of [
       `https://127.0.0.1:${port}/doc`,
       `https://localhost:${port}/doc`,
@@ -238,13 +243,34 @@ describe('client ID metadata documents: server-side request forgery', () => {
       'https://[::1]/doc',
       'https://192.168.1.1/doc',
       'https://[fd00::1]/doc',
+      // IPv6 addresses that embed an IPv4 one: IPv4-compatible, IPv4-mapped (both spellings), NAT64, 6to4.
+      `https://[::127.0.0.1]:${port}/doc`,
+      `https://[::ffff:127.0.0.1]:${port}/doc`,
+      `https://[::ffff:7f00:1]:${port}/doc`,
+      `https://[::ffff:0:127.0.0.1]:${port}/doc`,
+      `https://[64:ff9b::127.0.0.1]:${port}/doc`,
+      `https://[2002:7f00:1::1]:${port}/doc`,
+      'https://[::ffff:169.254.169.254]/latest/meta-data',
     ]) {
       const started = Date.now();
-      await assertRefusedOnPage(gh, clientId, 'https://app.example/callback', /not a public address/);
+      const page = await assertRefusedOnPage(gh, clientId, 'https://app.example/callback', /could not be fetched from a public address/);
+      assert.doesNotMatch(page, /resolves|127\.0\.0\.1|::|ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONN/, `${clientId}: the page names no address and no resolver error`);
       assert.ok(Date.now() - started < 2000, `${clientId} was refused at once`);
     }
     await sleep(50);
-    assert.equal(connections, 0);
+    assert.equal(connections, 0, 'the listener on 127.0.0.1 was never reached');
+  });
+
+  it('names no address or resolver error at the token endpoint either, and keeps the detail in the log', async () => {
+    const response = await tokenRequest(gh, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), redirect_uri: 'https://app.example/callback', client_id: `https://localhost:${port}/doc` });
+    assert.equal(response.status, 401);
+    const body = await response.json();
+    assert.equal(body.error, 'invalid_client');
+    assert.equal(body.error_description, 'the client metadata document could not be used: it could not be fetched from a public address');
+    const refusal = logged.find((line) => line.msg === 'refused' && line.path === '/token');
+    assert.match(String(refusal?.detail), /localhost resolves to 127\.0\.0\.1, which is not a public address/);
+    const onPage = logged.find((line) => line.msg === 'refused' && line.path === '/authorize' && String(line.detail).includes('::ffff:7f00:1'));
+    assert.ok(onPage, 'the page refusal is logged with its detail too');
   });
 
   it('does not fetch http:// documents', async () => {
