@@ -101,19 +101,18 @@ export function clientsCommand(): Command {
     .action((clientId: string) =>
       runCommand(() =>
         withStorage(async (storage) => {
-          if (!(await storage.clients.find(clientId))) throw new UsageError(`no client ${clientId}`);
-          // Deleting takes the grants with it, and running instances poll only for revoked grants that still exist:
-          // so revoke first, and give the poll time (Redis, which may be away, is not relied on).
-          const now = Date.now();
-          let grantsRevoked = 0;
-          for (const grant of await storage.grants.list({ clientId })) {
-            if (!(await storage.grants.revoke(grant.id, now))) continue;
-            grantsRevoked++;
-            await storage.audit.record({ type: 'grant.revoked', userId: grant.userId, clientId, detail: { grantId: grant.id, reason: 'client removed from the command line' } });
+          const grants = new Map((await storage.grants.list({ clientId })).map((grant) => [grant.id, grant]));
+          // Deleting records its grants as revoked (running instances poll for that, and hear of it over Redis).
+          const revoked = await storage.clients.delete(clientId);
+          if (!revoked) throw new UsageError(`no client ${clientId}`);
+          for (const grantId of revoked) {
+            const userId = grants.get(grantId)?.userId;
+            await storage.audit.record({ type: 'grant.revoked', userId, clientId, detail: { grantId, reason: 'client removed from the command line' } });
           }
-          if (grantsRevoked > 0) await new Promise((resolve) => setTimeout(resolve, REVOCATION_POLL_WAIT_MS));
-          if (!(await storage.clients.delete(clientId))) throw new UsageError(`no client ${clientId}`);
+          const grantsRevoked = revoked.length;
           await storage.audit.record({ type: 'client.deleted', clientId, detail: { via: 'command line', grantsRevoked } });
+          // Return once running instances have polled, so the client's tokens are refused when the command is done.
+          if (grantsRevoked > 0) await new Promise((resolve) => setTimeout(resolve, REVOCATION_POLL_WAIT_MS));
           process.stdout.write(`Removed client ${clientId}${grantsRevoked > 0 ? ` and revoked its ${grantsRevoked} grant${grantsRevoked === 1 ? '' : 's'}` : ''}\n`);
         }),
       ),

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { compiled } from './compiled.js';
 import type { Db } from './database.js';
+import type { RevocationEvents } from './revocation-events.js';
 import type { ClientKind } from './schema.js';
 
 export type { ClientKind };
@@ -56,7 +56,10 @@ export class ClientsRepository {
   /** Read on every authorization and token request: compiled once (see compiled.ts). */
   readonly #find;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly revocations: RevocationEvents,
+  ) {
     this.#find = compiled(db, ['clientId'], (slot) => db.selectFrom('clients').selectAll().where('client_id', '=', slot('clientId')));
   }
 
@@ -78,6 +81,12 @@ export class ClientsRepository {
   async find(clientId: string): Promise<Client | undefined> {
     const [row] = (await this.#find(this.db, { clientId })).rows;
     return row && toClient(row);
+  }
+
+  /** The clients an operator created with a fixed id (CLIENTS_FILE, `gatehouse clients add`): a handful. */
+  async listPreregistered(): Promise<Client[]> {
+    const rows = await this.db.selectFrom('clients').selectAll().where('kind', '=', 'preregistered').execute();
+    return rows.map(toClient);
   }
 
   async list(): Promise<Client[]> {
@@ -114,25 +123,26 @@ export class ClientsRepository {
 
   /**
    * Deletes the client; its codes, grants and refresh tokens go with it. Its grants in force are recorded as revoked
-   * first, so that every resource server (polling revoked_grants) refuses their access tokens though the grants are gone.
+   * first, so that every resource server (polling revoked_grants) refuses their access tokens though the grants are
+   * gone, and this process's listeners hear of each at once. Returns the grants revoked, or undefined when there was
+   * no such client.
    */
-  async delete(clientId: string, now = Date.now()): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('revoked_grants')
-        .columns(['grant_id', 'revoked_at'])
-        .expression((eb) =>
-          eb
-            .selectFrom('grants')
-            .select(['id', sql<number>`cast(${now} as bigint)`.as('revoked_at')])
-            .where('client_id', '=', clientId)
-            .where('revoked_at', 'is', null),
-        )
-        .onConflict((conflict) => conflict.column('grant_id').doNothing())
-        .execute();
+  async delete(clientId: string, now = Date.now()): Promise<string[] | undefined> {
+    const revoked = await this.db.transaction().execute(async (trx) => {
+      const inForce = await trx.selectFrom('grants').select('id').where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
+      const grantIds = inForce.map((grant) => grant.id);
+      if (grantIds.length > 0) {
+        await trx
+          .insertInto('revoked_grants')
+          .values(grantIds.map((grantId) => ({ grant_id: grantId, revoked_at: now })))
+          .onConflict((conflict) => conflict.column('grant_id').doNothing())
+          .execute();
+      }
       const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
-      return result.numDeletedRows === 1n;
+      return result.numDeletedRows === 1n ? grantIds : undefined;
     });
+    if (revoked) this.revocations.emit(revoked);
+    return revoked;
   }
 
   /**

@@ -2,6 +2,7 @@
 // Revoking the grant ends every token in the family, access tokens included (they carry the grant id).
 import { compiled } from './compiled.js';
 import type { Db } from './database.js';
+import type { RevocationEvents } from './revocation-events.js';
 
 export interface Grant {
   id: string;
@@ -46,8 +47,6 @@ const toGrant = (row: GrantRow): Grant => ({
 });
 
 export class GrantsRepository {
-  private readonly revokeListeners = new Set<(grantId: string) => void>();
-
   // The token endpoint's statements, compiled once (see compiled.ts).
   readonly #insertGrant;
   readonly #insertRefreshToken;
@@ -56,7 +55,10 @@ export class GrantsRepository {
   readonly #markRotated;
   readonly #markUsed;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly revocations: RevocationEvents,
+  ) {
     this.#insertGrant = compiled(db, ['id', 'userId', 'clientId', 'scope', 'resource', 'createdAt'], (slot) =>
       db.insertInto('grants').values({
         id: slot('id'),
@@ -91,8 +93,7 @@ export class GrantsRepository {
 
   /** Called after each revocation commits, so in-process caches learn of it at once. */
   onRevoke(listener: (grantId: string) => void): () => void {
-    this.revokeListeners.add(listener);
-    return () => this.revokeListeners.delete(listener);
+    return this.revocations.on(listener);
   }
 
   /** Creates the grant an authorization code earned, with its first refresh token, in one transaction. */
@@ -145,7 +146,7 @@ export class GrantsRepository {
       await trx.insertInto('revoked_grants').values({ grant_id: grantId, revoked_at: now }).onConflict((conflict) => conflict.column('grant_id').doNothing()).execute();
       return true;
     });
-    if (revoked) for (const listener of this.revokeListeners) listener(grantId);
+    if (revoked) this.revocations.emit([grantId]);
     return revoked;
   }
 

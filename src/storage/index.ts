@@ -7,6 +7,7 @@ import { migrateToLatest, openDatabase, type Db } from './database.js';
 import { GrantsRepository } from './grants.js';
 import { IdentitiesRepository } from './identities.js';
 import { NotesRepository } from './notes.js';
+import { RevocationEvents } from './revocation-events.js';
 import { SessionsRepository } from './sessions.js';
 import { SigningKeysRepository } from './signing-keys.js';
 import { UsersRepository } from './users.js';
@@ -53,12 +54,13 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
     }
   }
+  const revocations = new RevocationEvents();
   return {
     db,
     users: new UsersRepository(db),
     identities: new IdentitiesRepository(db),
-    clients: new ClientsRepository(db),
-    grants: new GrantsRepository(db),
+    clients: new ClientsRepository(db, revocations),
+    grants: new GrantsRepository(db, revocations),
     codes: new CodesRepository(db),
     sessions: new SessionsRepository(db),
     signingKeys: new SigningKeysRepository(db),
