@@ -33,6 +33,7 @@ import { OAuthError } from './oauth/errors.js';
 import { authorizationServerMetadata } from './oauth/metadata.js';
 import { ClientAssertions } from './oauth/client-assertion.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
+import type { KnownClients } from './oauth/known-clients.js';
 import { introspectRoute } from './oauth/introspect.js';
 import { registrationRoutes } from './oauth/register.js';
 import { revokeRoute } from './oauth/revoke.js';
@@ -67,6 +68,8 @@ export interface AppDeps {
   storage: Storage;
   /** Finds clients in storage, and behind metadata-document URLs. */
   clients: ClientRegistry;
+  /** The clients whose names Gatehouse vouches for. */
+  knownClients: KnownClients;
   keys: KeyStore;
   revocations: RevocationList;
   toolsets: readonly Toolset[];
@@ -175,7 +178,7 @@ function upstreamSignIn({ config, storage }: AppDeps) {
 
 /** Gatehouse's own authorization server: metadata, keys, the OAuth endpoints, and the sign-in and consent pages. */
 function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
-  const { config, storage, keys, logger, clients } = deps;
+  const { config, storage, keys, logger, clients, knownClients } = deps;
   const issuer = config.baseUrl;
   for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi);
 
@@ -215,7 +218,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
     resourceServers: config.introspectionClients,
     refreshGraceSeconds: config.ttl.refreshGrace,
   });
-  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, audit });
+  const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, knownClients, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
   const registrationLimit = limitRequests([
     { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address', limiters, 'register-ip'), key: sourceIp },
@@ -246,7 +249,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
     app.route('/', upstreamLoginRoutes({ providers: upstream.providers, identities: storage.identities, sessions, state, vault: upstream.vault, audit, baseUrl: issuer }));
   }
   app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
-  app.route('/', consentRoutes({ storage, clients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+  app.route('/', consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
 }
 
 /**

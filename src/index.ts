@@ -20,6 +20,7 @@ import { fanOutRevocations } from './cluster/revocation-fanout.js';
 import { startHousekeeping } from './housekeeping.js';
 import { startTracing } from './tracing.js';
 import { ClientRegistry } from './oauth/client-registry.js';
+import { KnownClients } from './oauth/known-clients.js';
 import { MetadataDocuments } from './oauth/metadata-documents.js';
 import { PINNED_METADATA_DOCUMENTS } from './oauth/pinned-documents.js';
 import { readClientsFile, storePreregisteredClient } from './oauth/preregistered-clients.js';
@@ -85,6 +86,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     });
     await documents.storePinned();
     const clients = new ClientRegistry(storage.clients, documents);
+    const knownClients = new KnownClients(documents, storage.clients);
 
     const lock = redis ? redisLock(redis) : isPostgres(config.databaseUrl) ? postgresLock(storage.db) : noLock;
     const housekeeping = startHousekeeping(storage, logger, lock);
@@ -92,7 +94,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     const bus = redis ? await RedisServerEventBus.start(redis) : undefined;
     const tracing = await startTracing(config.tracing);
     if (tracing) stops.push(() => tracing.shutdown());
-    const { app, door, close } = createApp({ config, storage, clients, keys, revocations, toolsets, logger, redis, bus, tracing });
+    const { app, door, close } = createApp({ config, storage, clients, knownClients, keys, revocations, toolsets, logger, redis, bus, tracing });
     // Made on first use: @hono/node-server's listener swaps in its own global Request and Response, which a
     // deployer serving `fetch` elsewhere never asked for.
     let viaHono: ReturnType<typeof getRequestListener> | undefined;

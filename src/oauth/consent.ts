@@ -12,11 +12,14 @@ import { formTargetFor, sendPage } from '../pages/respond.js';
 import type { Client, Storage } from '../storage/index.js';
 import { openAuthorizationRequest, redirectWith } from './authorization-request.js';
 import type { ClientLookup } from './client-registry.js';
+import type { KnownClients } from './known-clients.js';
 import { isLoopbackHost } from './redirect-uri.js';
 
 export interface ConsentDeps {
   storage: Pick<Storage, 'codes'>;
   clients: ClientLookup;
+  /** Who vouches for each client's name. */
+  knownClients: Pick<KnownClients, 'trustOf'>;
   sessions: SessionManager;
   csrf: CsrfProtection;
   audit: Audit;
@@ -62,11 +65,14 @@ export function consentRoutes(deps: ConsentDeps) {
     if (pending instanceof Response) return pending;
     const { sealed, request, user, client } = pending;
     const logoUri = trustedLogo(client);
+    const trust = await deps.knownClients.trustOf(client);
     const page = ConsentPage({
       csrf: deps.csrf.tokenFor(c, sealed),
       request: sealed,
       username: user.username,
       clientName: client.metadata.client_name,
+      trust: trust.level,
+      impersonates: trust.impersonates?.name,
       publisherHost: client.kind === 'metadata_document' ? new URL(client.clientId).host : undefined,
       logoUri,
       redirectHost: new URL(request.redirectUri).host || request.redirectUri,

@@ -83,6 +83,16 @@ export class MetadataDocuments {
     for (const [clientId, metadata] of this.pinned) await this.options.clients.put({ clientId, kind: 'metadata_document', secretHash: null, metadata }, now);
   }
 
+  /** Whether Gatehouse vouches for this document: it ships with it, or the operator configured it. */
+  isPinned(clientId: string): boolean {
+    return this.pinned.has(clientId);
+  }
+
+  /** The pinned documents' metadata, whose names and redirect URIs are known (see known-clients.ts). */
+  pinnedMetadata(): ClientMetadata[] {
+    return [...this.pinned.values()];
+  }
+
   isDocumentUrl(clientId: string): boolean {
     return this.pinned.has(clientId) || isMetadataDocumentUrl(clientId, this.options.allowLocal);
   }

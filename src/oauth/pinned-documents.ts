@@ -1,5 +1,9 @@
 // Client ID metadata documents Gatehouse knows without fetching them. Claude's endpoints sometimes answer
 // datacenter fetches with a challenge page instead of the document, so their content ships here.
+
+/** Where Claude (claude.ai, Desktop, mobile) receives authorization codes, on either of its domains. */
+export const CLAUDE_CALLBACKS = ['https://claude.ai/api/mcp/auth_callback', 'https://claude.com/api/mcp/auth_callback'];
+
 export const PINNED_METADATA_DOCUMENTS: Record<string, unknown>[] = [
   {
     client_id: 'https://claude.ai/oauth/mcp-oauth-client-metadata',

@@ -6,12 +6,15 @@ import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import type { Client, ClientMetadata, ClientsRepository } from '../storage/index.js';
 import { parseClientMetadata, REGISTRATION_RULES } from './client-metadata.js';
 import { InvalidClientMetadata, OAuthError } from './errors.js';
+import type { KnownClients } from './known-clients.js';
 import { enforceRegistrationPolicy, type RegistrationPolicy } from './registration-policy.js';
 
 export interface RegisterDeps {
   clients: ClientsRepository;
   issuer: string;
   policy: RegistrationPolicy;
+  /** The names a registration may not borrow. */
+  knownClients: Pick<KnownClients, 'impersonatedBy'>;
   audit: Audit;
 }
 
@@ -46,6 +49,7 @@ export function registrationRoutes(deps: RegisterDeps) {
   app.post('/', async (c) => {
     const metadata = parseClientMetadata(await readJson(c.req.raw), REGISTRATION_RULES);
     enforceRegistrationPolicy(metadata, deps.policy);
+    await refuseBorrowedName(metadata, deps.knownClients);
     c.header('Cache-Control', 'no-store');
     // Every registration gets a client of its own, even an identical one: Claude's users share Anthropic's addresses
     // and send the same body, so a repeat answered with the earlier client would hand over its secret. The clients
@@ -89,6 +93,7 @@ export function registrationRoutes(deps: RegisterDeps) {
       throw new InvalidClientMetadata('token_endpoint_auth_method cannot change; register a new client instead');
     }
     enforceRegistrationPolicy(metadata, deps.policy.mode === 'closed' ? { ...deps.policy, mode: 'open' } : deps.policy);
+    await refuseBorrowedName(metadata, deps.knownClients);
     await deps.clients.updateMetadata(client.clientId, metadata, Date.now());
     await deps.audit(c, { type: 'client.updated', clientId: client.clientId, detail: { redirectUris: metadata.redirect_uris } });
     c.header('Cache-Control', 'no-store');
@@ -97,12 +102,22 @@ export function registrationRoutes(deps: RegisterDeps) {
 
   app.delete('/:clientId', async (c) => {
     const client = await authorizeManagement(c, deps.clients);
-    await deps.clients.delete(client.clientId);
-    await deps.audit(c, { type: 'client.deleted', clientId: client.clientId });
+    const revoked = (await deps.clients.delete(client.clientId)) ?? [];
+    await deps.audit(c, { type: 'client.deleted', clientId: client.clientId, detail: { grantsRevoked: revoked.length } });
     return c.body(null, 204);
   });
 
   return app;
+}
+
+/** A name that is a known client's is only for a registration whose redirect URIs are all that client's own. */
+async function refuseBorrowedName(metadata: ClientMetadata, known: Pick<KnownClients, 'impersonatedBy'>): Promise<void> {
+  const impersonated = await known.impersonatedBy(metadata);
+  if (impersonated) {
+    throw new InvalidClientMetadata(
+      `client_name "${metadata.client_name}" is the name of ${impersonated.name}, and these redirect URIs are not ${impersonated.name}'s: choose a name of your own`,
+    );
+  }
 }
 
 /** The dynamically registered client the request's registration access token belongs to (RFC 7592 §2). */

@@ -12,6 +12,13 @@ export function ConsentPage(props: {
   request: string;
   username: string;
   clientName: string | undefined;
+  /**
+   * Who stands behind the name: verified (a client this server knows), published (a metadata document, named by the
+   * host that publishes it), or unverified (a name the app gave itself when it registered).
+   */
+  trust: 'verified' | 'published' | 'unverified';
+  /** The known client this one names itself after without being it. */
+  impersonates?: string | undefined;
   /** For a client identified by its metadata document: the host that publishes it. */
   publisherHost?: string | undefined;
   logoUri?: string | undefined;
@@ -25,14 +32,38 @@ export function ConsentPage(props: {
     <Layout title="Allow access?">
       {props.logoUri && <img class="logo" src={props.logoUri} alt="" width="48" height="48" />}
       <h1>Allow {name} to access your account?</h1>
+      {props.impersonates && (
+        <p class="warning" role="alert">
+          <strong>This is not {props.impersonates}.</strong> This app calls itself “{name}”, but it would send your answer
+          to <span class="host">{props.redirectHost}</span>, which {props.impersonates} does not use. Deny unless you are
+          certain who asks.
+        </p>
+      )}
+      {props.trust === 'verified' && <p class="trust verified">Verified app: this server knows {name} and where it receives your answer.</p>}
+      {props.trust === 'unverified' && (
+        <p class="trust unverified">
+          <strong>Unverified app.</strong> The name “{name}” was supplied by the app itself; this server has not checked it.
+        </p>
+      )}
       {props.publisherHost && (
         <p class="muted">
           This app is described by <span class="host">{props.publisherHost}</span>.
         </p>
       )}
-      <p class="muted">
-        Signed in as <b>{props.username}</b>. After you decide, you will be sent to <span class="host">{props.redirectHost}</span>.
-      </p>
+      {props.trust === 'verified' ? (
+        <p class="muted">
+          Signed in as <b>{props.username}</b>. After you decide, you will be sent to <span class="host">{props.redirectHost}</span>.
+        </p>
+      ) : (
+        <>
+          <p class="redirect">
+            Your answer goes to <span class="host">{props.redirectHost}</span>. Continue only if you know this address.
+          </p>
+          <p class="muted">
+            Signed in as <b>{props.username}</b>.
+          </p>
+        </>
+      )}
       {props.loopbackOnly && (
         <p class="warning" role="note">
           This app runs on your own computer: it can only receive the answer on this machine. Allow it only if you just

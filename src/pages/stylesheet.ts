@@ -26,6 +26,11 @@ a.button { display: block; text-align: center; text-decoration: none; }
 button.danger { color: var(--danger); }
 .actions { display: flex; gap: 10px; justify-content: flex-end; margin-top: 22px; }
 .warning { background: color-mix(in srgb, #c28a00 14%, transparent); padding: 10px 12px; border-radius: 8px; font-size: 14px; }
+.trust { font-size: 14px; padding: 8px 12px; border-radius: 8px; border: 1px solid var(--line); }
+.trust.verified { border-color: color-mix(in srgb, #2f7d4a 45%, var(--line)); }
+.trust.unverified { border-style: dashed; }
+.redirect { padding: 10px 12px; border-radius: 8px; border: 1px solid var(--line); }
+.redirect .host { font-size: 17px; word-break: normal; overflow-wrap: anywhere; }
 img.logo { display: block; border-radius: 10px; margin-bottom: 12px; }
 .error { background: color-mix(in srgb, var(--danger) 12%, transparent); color: var(--danger); padding: 10px 12px; border-radius: 8px; font-size: 14px; }
 ul.scopes { list-style: none; padding: 0; margin: 0 0 14px; }

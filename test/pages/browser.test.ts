@@ -91,6 +91,29 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     await page.close();
   });
 
+  it('shows a name the app gave itself as unverified, with where the answer goes in plain sight', async () => {
+    const evil = 'https://claude-ai.evil.example/api/mcp/auth_callback';
+    // Open registration: anyone can do this. "Claude" itself is refused (test/security/consent-phishing.test.ts).
+    const client = await registerClient(gh, { redirect_uris: [evil], token_endpoint_auth_method: 'none', client_name: 'Claude Assistant' });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(authorizationUrl(gh, client, { code_challenge: pkce().challenge, code_challenge_method: 'S256' }).href);
+    await page.fill('#username', ADMIN.username);
+    await page.fill('#password', ADMIN.password);
+    await Promise.all([page.waitForURL(/\/consent\?/), page.click('button[type=submit]')]);
+    assert.match((await page.textContent('.trust.unverified'))!, /Unverified app\. The name “Claude Assistant” was supplied by the app itself/);
+    const host = page.locator('.redirect .host');
+    assert.equal(await host.textContent(), 'claude-ai.evil.example');
+    assert.ok(await host.isVisible());
+    const [hostSize, bodySize] = await page.evaluate(() => [
+      parseFloat(getComputedStyle(document.querySelector('.redirect .host')!).fontSize),
+      parseFloat(getComputedStyle(document.querySelector('main p')!).fontSize),
+    ]);
+    assert.ok(hostSize > bodySize, `the redirect host (${hostSize}px) stands out from the text (${bodySize}px)`);
+    await photograph(page, 'consent-unverified');
+    await context.close();
+  });
+
   it('shows a wrong password as an error on the login page', async () => {
     const page = await browser.newPage();
     await page.goto(`${gh.baseUrl}/login`);
