@@ -18,6 +18,12 @@ export interface ChallengeResult {
   scope?: string;
 }
 
+/** `url` when an unauthenticated POST there is answered with a Bearer challenge (MCP served there); else undefined. */
+async function elsewhere(http: Http, url: URL): Promise<URL | undefined> {
+  const reply = await http.request(url, { method: 'POST', headers: MCP_POST_HEADERS, body: JSON.stringify(initializeRequest(1)) });
+  return reached(reply) && reply.status === 401 && bearerChallenge(reply.headers.get('www-authenticate')) ? url : undefined;
+}
+
 export async function checkChallenge(http: Http, mcpUrl: URL): Promise<ChallengeResult> {
   const id = 'mcp.challenge';
   const title = CHALLENGE_TITLE;
@@ -30,6 +36,11 @@ export async function checkChallenge(http: Http, mcpUrl: URL): Promise<Challenge
   const said = excerpt(reply.body, 120);
   const broken = (detail: string, fix: string): ChallengeResult => ({ state: 'broken', finding: fail(id, title, detail, fix) });
 
+  if ((status === 404 || status === 405 || (status === 200 && /^\s*</.test(reply.body))) && mcpUrl.pathname === '/') {
+    // The bare origin, as Claude's set-up step invites people to enter it: is MCP served at /mcp instead?
+    const atMcp = await elsewhere(http, new URL('/mcp', mcpUrl));
+    if (atMcp) return broken(`${status} at the origin: nothing serves MCP at ${mcpUrl.href}, but ${atMcp.href} answers with a Bearer challenge`, `give Claude ${atMcp.href}, or serve MCP at the origin too (POST /), as people enter the bare origin`);
+  }
   if (status >= 200 && status < 300) {
     return {
       state: 'open',

@@ -8,6 +8,7 @@ import { checkClientSetup, TITLES as CLIENT } from './client-registration.js';
 import { checkExposedChallenge, checkPreflight, TITLES as CORS } from './cors.js';
 import { skip, type Finding } from './finding.js';
 import { Http } from './http.js';
+import { checkClaudePatterns, skippedPatterns } from './claude-patterns.js';
 import { checkProtocolEras, skippedEras, TITLES as ERAS } from './protocol-eras.js';
 import { checkResourceMetadata, metadataTitle, pathInsertedMetadataUrl, rootMetadataUrl } from './resource-metadata.js';
 import { checkServerMetadata, stringList, TITLES as SERVER } from './server-metadata.js';
@@ -55,9 +56,14 @@ export async function runDoctor(mcpUrl: string, options: DoctorOptions = {}): Pr
   findings.push(await checkPreflight(http, target));
   findings.push(await checkExposedChallenge(http, target, challenge.state === 'open'));
 
-  if (challenge.state === 'open') findings.push(...(await checkProtocolEras(http, target, undefined)));
-  else if (options.token) findings.push(...(await checkProtocolEras(http, target, options.token)));
-  else findings.push(...skippedEras(`pass --token with an access token for ${target.href} to list tools in both protocol eras`));
+  if (challenge.state !== 'open' && !options.token) {
+    const reason = `pass --token with an access token for ${target.href} to list tools in both protocol eras and replay Claude's requests`;
+    return [...findings, ...skippedEras(reason), ...skippedPatterns(reason)];
+  }
+  const token = challenge.state === 'open' ? undefined : options.token;
+  const eras = await checkProtocolEras(http, target, token);
+  const serves = (id: string) => eras.find((finding) => finding.id === id)?.status === 'pass';
+  findings.push(...eras, ...(await checkClaudePatterns(http, target, token, { legacy: serves('mcp.2025'), modern: serves('mcp.2026') })));
   return findings;
 }
 
@@ -111,7 +117,9 @@ function oauthSteps(target: URL): Step[] {
   ];
 }
 
-const laterSteps = (reason: string): Finding[] =>
-  skipped([['cors.preflight', CORS.preflight], ['cors.expose', CORS.expose], ['mcp.2025', ERAS.legacy], ['mcp.2026', ERAS.modern]], reason);
+const laterSteps = (reason: string): Finding[] => [
+  ...skipped([['cors.preflight', CORS.preflight], ['cors.expose', CORS.expose], ['mcp.2025', ERAS.legacy], ['mcp.2026', ERAS.modern]], reason),
+  ...skippedPatterns(`skipped: ${reason}`),
+];
 
 const skipped = (steps: Step[], reason: string): Finding[] => steps.map(([id, title]) => skip(id, title, `skipped: ${reason}`));

@@ -12,9 +12,10 @@ export const TITLES = {
   modern: `${MODERN_PROTOCOL_VERSION} era: stateless tools/list`,
 };
 
-type EraResult = { ok: true; detail: string } | { ok: false; detail: string; tokenRefused: boolean };
+export type EraResult = { ok: true; detail: string } | { ok: false; detail: string; tokenRefused: boolean };
 
-class EraFailure extends Error {
+/** An MCP request the server did not answer with a result; `tokenRefused` when it was a 401 or 403. */
+export class McpCallFailure extends Error {
   constructor(message: string, readonly tokenRefused = false) {
     super(message);
   }
@@ -41,27 +42,28 @@ export async function checkProtocolEras(http: Http, mcpUrl: URL, token: string |
 
 export const skippedEras = (reason: string): Finding[] => [skip('mcp.2025', TITLES.legacy, reason), skip('mcp.2026', TITLES.modern, reason)];
 
-async function attempt(http: Http, mcpUrl: URL, era: () => Promise<string>): Promise<EraResult> {
+/** Runs `era` (requests to the server), turning a refusal or a network failure into a result that says what happened. */
+export async function attempt(http: Http, mcpUrl: URL, era: () => Promise<string>): Promise<EraResult> {
   try {
     return { ok: true, detail: await era() };
   } catch (error) {
-    if (error instanceof EraFailure) return { ok: false, detail: error.message, tokenRefused: error.tokenRefused };
+    if (error instanceof McpCallFailure) return { ok: false, detail: error.message, tokenRefused: error.tokenRefused };
     const network = error instanceof TypeError || (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'));
     return { ok: false, detail: network ? http.unreachable(mcpUrl, error).problem : `unreadable answer: ${(error as Error).message}`, tokenRefused: false };
   }
 }
 
 async function legacyEra(http: Http, mcpUrl: URL, auth: Record<string, string>): Promise<string> {
-  const initialized = await call(http, mcpUrl, { ...MCP_POST_HEADERS, ...auth }, initializeRequest(1), 'initialize');
+  const initialized = await callMcp(http, mcpUrl, { ...MCP_POST_HEADERS, ...auth }, initializeRequest(1), 'initialize');
   const version = String(initialized.message.result?.protocolVersion ?? '');
-  if (!version) throw new EraFailure('initialize answered without a protocolVersion');
+  if (!version) throw new McpCallFailure('initialize answered without a protocolVersion');
   const session = initialized.response.headers.get('mcp-session-id');
   const headers = { ...MCP_POST_HEADERS, ...auth, 'mcp-protocol-version': version, ...(session && { 'mcp-session-id': session }) };
   try {
     const notified = await http.send(mcpUrl, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
     await readBounded(notified);
-    if (notified.status < 200 || notified.status >= 300) throw new EraFailure(`notifications/initialized answered ${notified.status} (expected 202)`);
-    const listed = await call(http, mcpUrl, headers, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, 'tools/list');
+    if (notified.status < 200 || notified.status >= 300) throw new McpCallFailure(`notifications/initialized answered ${notified.status} (expected 202)`);
+    const listed = await callMcp(http, mcpUrl, headers, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, 'tools/list');
     return `initialize → ${version}${session ? ', with a session' : ', stateless'}; tools/list → ${toolCount(listed.message)}`;
   } finally {
     // Leave no session behind; a server without sessions, or that ignores DELETE, is fine.
@@ -71,11 +73,12 @@ async function legacyEra(http: Http, mcpUrl: URL, auth: Record<string, string>):
 
 async function modernEra(http: Http, mcpUrl: URL, auth: Record<string, string>): Promise<string> {
   const headers = { ...MCP_POST_HEADERS, ...auth, 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'tools/list' };
-  const listed = await call(http, mcpUrl, headers, modernRequest(1, 'tools/list'), 'tools/list');
+  const listed = await callMcp(http, mcpUrl, headers, modernRequest(1, 'tools/list'), 'tools/list');
   return `tools/list → ${toolCount(listed.message)}`;
 }
 
-async function call(
+/** POSTs one JSON-RPC request and returns its result message; throws McpCallFailure saying how the server refused. */
+export async function callMcp(
   http: Http,
   mcpUrl: URL,
   headers: Record<string, string>,
@@ -86,7 +89,7 @@ async function call(
   if (response.status === 401 || response.status === 403) {
     const challenge = bearerChallenge(response.headers.get('www-authenticate'));
     const reason = challenge?.params.error_description ?? challenge?.params.error ?? excerpt(await readBounded(response), 100);
-    throw new EraFailure(`${method} answered ${response.status}: the token was refused${reason ? ` (${reason})` : ''}`, true);
+    throw new McpCallFailure(`${method} answered ${response.status}: the token was refused${reason ? ` (${reason})` : ''}`, true);
   }
   if (response.status < 200 || response.status >= 300) {
     const text = await readBounded(response);
@@ -97,15 +100,15 @@ async function call(
         return undefined;
       }
     })();
-    throw new EraFailure(`${method} answered ${response.status}${error ? `: ${error}` : text ? `: ${excerpt(text, 100)}` : ''}`);
+    throw new McpCallFailure(`${method} answered ${response.status}${error ? `: ${error}` : text ? `: ${excerpt(text, 100)}` : ''}`);
   }
   const message = await readJsonRpcAnswer(response, (body as { id: number }).id);
-  if (message.error) throw new EraFailure(`${method} answered with error ${message.error.code ?? ''}: ${message.error.message ?? ''}`.trim());
+  if (message.error) throw new McpCallFailure(`${method} answered with error ${message.error.code ?? ''}: ${message.error.message ?? ''}`.trim());
   return { response, message };
 }
 
 function toolCount(message: JsonRpcMessage): string {
   const tools = message.result?.tools;
-  if (!Array.isArray(tools)) throw new EraFailure('tools/list answered without a tools array');
+  if (!Array.isArray(tools)) throw new McpCallFailure('tools/list answered without a tools array');
   return `${tools.length} tool${tools.length === 1 ? '' : 's'}`;
 }

@@ -116,4 +116,12 @@ function readDocument(location: Location, outcome: Outcome, mcpUrl: URL, mcpInpu
   return { document, finding: pass(id, title, names) };
 }
 
-const sameResource = (resource: string, mcpUrl: URL, mcpInput: string) => resource === mcpInput || resource === mcpUrl.href;
+/** The same URL, spelled either way: `https://host` and `https://host/` are one resource (the origin). */
+function sameResource(resource: string, mcpUrl: URL, mcpInput: string): boolean {
+  if (resource === mcpInput || resource === mcpUrl.href) return true;
+  try {
+    return new URL(resource).href === mcpUrl.href;
+  } catch {
+    return false;
+  }
+}

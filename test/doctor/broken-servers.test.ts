@@ -118,6 +118,17 @@ describe('doctor against deliberately broken servers', () => {
     }
   });
 
+  it('a server that holds Claude’s 2026 requests to the spec’s letter: each refused pattern, with what a user sees and the fix', async () => {
+    const { findings } = await doctor({ strictHeaders: true });
+    const refused = findings.filter((f) => f.status === 'fail').map((f) => f.id);
+    assert.deepEqual(refused, ['claude.discover', 'claude.version-header', 'claude.legacy-header', 'claude.no-session-id', 'claude.no-version-header', 'claude.no-method-header']);
+    for (const id of refused) assert.ok(find(findings, id).fix, `${id} says how to fix it`);
+    assert.match(find(findings, 'claude.version-header').detail, /Claude will show the connector as connected, but every tool call will fail/);
+    assert.match(find(findings, 'claude.no-session-id').detail, /claude-ai-mcp#975/);
+    assert.equal(find(findings, 'mcp.2025').status, 'pass', 'the server does speak both eras');
+    assert.equal(find(findings, 'mcp.2026').status, 'pass');
+  });
+
   it('reads answers sent as an event stream', async () => {
     const { findings } = await doctor({ eventStream: true });
     assert.equal(find(findings, 'mcp.2025').status, 'pass');

@@ -28,6 +28,11 @@ export interface FakeOptions {
   eras?: ('2025' | '2026')[];
   /** Answer tools/list as an event stream rather than JSON. */
   eventStream?: boolean;
+  /**
+   * Hold MCP requests to the spec's letter, as many servers do: headers must agree with the body and be present, and
+   * 2025-era requests need their session. Claude's 2026 requests then fail.
+   */
+  strictHeaders?: boolean;
 }
 
 export interface FakeServer {
@@ -113,7 +118,7 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
         return json(401, { error: 'unauthorized' }, challenge ? { 'www-authenticate': challenge } : {});
       }
       if (req.method === 'DELETE') return res.writeHead(204).end();
-      return answerMcp(JSON.parse(body), req, res, eras, options.eventStream ?? false);
+      return answerMcp(JSON.parse(body), req, res, eras, options);
     }
     json(404, { error: 'not_found' });
   });
@@ -133,27 +138,36 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
 
 const TOOLS = [{ name: 'echo', inputSchema: { type: 'object' } }, { name: 'time', inputSchema: { type: 'object' } }];
 
-function answerMcp(message: { id?: number; method: string; params?: { _meta?: Record<string, unknown> } }, req: IncomingMessage, res: ServerResponse, eras: string[], eventStream: boolean) {
-  const modern = req.headers['mcp-protocol-version'] === '2026-07-28';
+type McpMessage = { id?: number; method: string; params?: { name?: string; _meta?: Record<string, unknown> } };
+
+/** The era comes from the body, as a server serving Claude reads it; with `strictHeaders`, the headers must agree too. */
+function answerMcp(message: McpMessage, req: IncomingMessage, res: ServerResponse, eras: string[], options: FakeOptions) {
+  const claim = message.params?._meta?.['io.modelcontextprotocol/protocolVersion'];
+  const header = req.headers['mcp-protocol-version'];
   const reply = (result: unknown) => {
     const payload = JSON.stringify({ jsonrpc: '2.0', id: message.id, result });
-    if (eventStream) return res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`event: message\ndata: ${payload}\n\n`);
+    if (options.eventStream) return res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`event: message\ndata: ${payload}\n\n`);
     res.writeHead(200, { 'content-type': 'application/json' }).end(payload);
   };
-  const refuse = (text: string) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id ?? null, error: { code: -32600, message: text } }));
+  const refuse = (text: string, code = -32600) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id ?? null, error: { code, message: text } }));
 
-  if (modern) {
-    if (!eras.includes('2026') || message.params?._meta?.['io.modelcontextprotocol/protocolVersion'] !== '2026-07-28') return refuse('unsupported protocol version');
-    if (req.headers['mcp-method'] !== message.method) return refuse('Mcp-Method does not match the body');
+  if (claim !== undefined) {
+    if (!eras.includes('2026') || claim !== '2026-07-28') return refuse('unsupported protocol version');
+    if (req.headers['mcp-method'] !== undefined && req.headers['mcp-method'] !== message.method) return refuse('Mcp-Method does not match the body', -32020);
+    if (options.strictHeaders && (header !== claim || req.headers['mcp-method'] === undefined)) return refuse('the request headers and body disagree', -32020);
+    if (options.strictHeaders && message.method === 'tools/call' && req.headers['mcp-name'] !== message.params?.name) return refuse('Mcp-Name does not match the body', -32020);
+    if (message.method === 'server/discover') return reply({ supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } });
     if (message.method === 'tools/list') return reply({ tools: TOOLS });
+    if (message.method === 'tools/call') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: 'unknown tool' } }));
     return refuse('unknown method');
   }
   if (!eras.includes('2025')) return refuse('initialize is not supported: use 2026-07-28');
+  if (options.strictHeaders && header === '2026-07-28') return refuse('missing the required per-request envelope', -32602);
   if (message.method === 'initialize') {
     res.setHeader('mcp-session-id', 'session-1');
     return reply({ protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } });
   }
-  if (req.headers['mcp-session-id'] !== 'session-1') return refuse('missing session');
+  if (options.strictHeaders && req.headers['mcp-session-id'] !== 'session-1') return refuse('missing session');
   if (message.method === 'notifications/initialized') return res.writeHead(202).end();
   if (message.method === 'tools/list') return reply({ tools: TOOLS });
   return refuse('unknown method');
