@@ -28,6 +28,11 @@ export type ClientQuirk = keyof typeof CLIENT_QUIRKS;
 /** The body field each method's Mcp-Name header mirrors (SEP-2243). */
 const NAME_SOURCE: Record<string, string> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
 const ACCEPT_BOTH = 'application/json, text/event-stream';
+/**
+ * The envelope revisions the SDK serves. Only a claim of one of these is read past a disagreeing header: a claim of
+ * a version nobody serves says nothing clear, and gets the SDK's -32020.
+ */
+const ENVELOPE_REVISIONS: readonly string[] = ['2026-07-28'];
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 export type Reading =
@@ -59,8 +64,8 @@ export function readAsMeant(request: Request, body: unknown, strict: boolean): R
   const versionHeader = headers.get('mcp-protocol-version')?.trim();
   const claim = message && envelopeClaim(message.params);
   if (claim !== undefined) {
-    // A malformed claim (no string) is left to the SDK, which refuses it with the envelope error.
-    if (typeof claim === 'string') {
+    // A malformed or unknown claim is left to the SDK, which refuses it (envelope error, or header mismatch).
+    if (typeof claim === 'string' && ENVELOPE_REVISIONS.includes(claim)) {
       if (versionHeader === undefined) tolerate('version-header-missing', 'mcp-protocol-version', claim);
       else if (versionHeader !== claim) tolerate('version-header-differs-from-envelope', 'mcp-protocol-version', claim);
     }
@@ -70,7 +75,9 @@ export function readAsMeant(request: Request, body: unknown, strict: boolean): R
       const name = nameIn(method, message!.params);
       if (name !== undefined && !headers.has('mcp-name')) tolerate('name-header-missing', 'mcp-name', asHeaderValue(name));
     }
-  } else if (versionHeader !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader)) {
+  } else if (versionHeader !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader) && !headers.has('mcp-method')) {
+    // Only when nothing but that header speaks 2026-07-28: with Mcp-Method too, the client speaks the 2026-07-28
+    // headers and has left the envelope out, which the SDK refuses as the spec says (-32602).
     tolerate('version-header-unknown-to-2025-era', 'mcp-protocol-version', LATEST_PROTOCOL_VERSION);
   }
   const accept = headers.get('accept') ?? '';

@@ -182,6 +182,17 @@ for (const strict of [false, true]) {
       }
     });
 
+    it('reads no intent into what stays unclear: 2026-07-28 headers without the envelope, or an envelope naming no served version', async () => {
+      const url = `${gh.baseUrl}/mcp`;
+      const noEnvelope = await post(url, token, legacy('tools/list'), { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' });
+      assert.equal(noEnvelope.status, 400);
+      assert.equal(noEnvelope.message.error.code, -32602);
+      const unknownClaim = { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { ...MODERN_ENVELOPE, 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' } } };
+      const unknown = await post(url, token, unknownClaim, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.message.error.code, -32020);
+    });
+
     it('answers a GET probe at once: 405 with Allow: POST', async () => {
       for (const path of ['/mcp', '/']) {
         const response = await gh.fetch(path, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-protocol-version': '2026-07-28' } });
