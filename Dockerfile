@@ -1,42 +1,39 @@
 # syntax=docker/dockerfile:1
-# Gatehouse as a container: docker build -t gatehouse .  (README, Deploy). Railway builds this file too.
-# Node.js 20 is what CI tests; --build-arg NODE_VERSION=22 builds the same image on a newer line.
-ARG NODE_VERSION=20
+# Gatehouse as a container: docker build -t gatehouse .  (README, Deploy). Railway and Heroku (heroku.yml) build it too.
+# Node.js 24 LTS, pinned by digest as well as tag: a tag can be moved, a digest cannot (Renovate moves both).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
-# better-sqlite3 compiles from source during npm ci: it needs python3, make and a C++ compiler.
-FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# One install from the lockfile, the build, then the devDependencies dropped. No compiler: better-sqlite3 ships its
+# binary. --ignore-scripts: the only install script left is the node devDependency's, which fetches a Node.js binary
+# for machines whose own is too old, and this image has Node.js 24.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-
-# Every dependency (TypeScript is a devDependency), then tsc into dist/.
-FROM toolchain AS build
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY examples ./examples
-RUN npm run build
+RUN npm run build && npm prune --omit=dev && npm cache clean --force
 
-# The runtime dependencies alone, native modules compiled for this same base image.
-FROM toolchain AS prod-deps
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-
-# What runs: compiled JavaScript, production node_modules and package.json ("type": "module"); no compiler, no sources.
-FROM node:${NODE_VERSION}-bookworm-slim
+# What runs: compiled JavaScript, production node_modules and package.json ("type": "module"); no sources.
+FROM ${NODE_IMAGE}
+LABEL org.opencontainers.image.title="Gatehouse" \
+      org.opencontainers.image.description="A remote MCP server with its own OAuth 2.1 authorization server, for Claude.ai custom connectors and every other MCP client" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="https://github.com/gatehouse-mcp/gatehouse" \
+      org.opencontainers.image.version="0.1.0"
 ENV NODE_ENV=production \
     HOST=0.0.0.0
 WORKDIR /app
-COPY --from=prod-deps /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 # The data folder: the SQLite file (DATABASE_URL defaults to sqlite:data/gatehouse.db, relative to /app). Mount a
 # volume on /app/data to keep it; a new named volume takes this folder's owner. No VOLUME instruction: Railway refuses
 # to build an image that declares one.
-RUN mkdir -p /app/data && chown node:node /app/data
-# The node user (uid 1000) ships with the base image.
-USER node
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
+# The base image's unprivileged node user, by number, so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
 EXPOSE 3000
 # Liveness only: /readyz also fails while the database is away, and restarting would not bring it back.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

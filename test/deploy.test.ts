@@ -111,14 +111,30 @@ describe('deployment files', () => {
     assert.match(finalStage, /^HEALTHCHECK .*\\\n.*\/healthz/m);
   });
 
-  it('run the image as a non-root user, without a VOLUME instruction (Railway refuses to build one)', () => {
+  it('run the image as a non-root user, by number, without a VOLUME instruction (Railway refuses to build one)', () => {
     const user = /^USER (\S+)$/m.exec(finalStage)?.[1];
-    assert.ok(user && !['root', '0'].includes(user), `final stage runs as ${user ?? 'root'}`);
-    assert.match(finalStage, new RegExp(`^RUN mkdir -p /app/data && chown ${user}:${user} /app/data$`, 'm'));
+    assert.match(user ?? 'root', /^[1-9]\d*:[1-9]\d*$/, `final stage runs as ${user ?? 'root'}: a numeric non-root uid:gid, which Kubernetes' runAsNonRoot can verify`);
+    assert.match(finalStage, new RegExp(`^RUN mkdir -p /app/data && chown ${user} /app/data$`, 'm'));
     assert.ok(finalStage.indexOf('\nUSER ') < finalStage.indexOf('\nCMD '), 'USER comes before CMD');
     assert.match(finalStage, /^ENV NODE_ENV=production/m);
     assert.match(finalStage, /^EXPOSE 3000$/m);
     assert.doesNotMatch(dockerfile, /^VOLUME/m);
     assert.doesNotMatch(finalStage, /g\+\+|typescript|COPY src/, 'the final stage carries no compiler or sources');
+    for (const label of ['title', 'description', 'licenses', 'source', 'version']) assert.match(finalStage, new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
+  });
+
+  it('run Node.js 24 LTS on every platform, while the package accepts every supported LTS line', () => {
+    const manifest = json('package.json');
+    const image = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    assert.match(image ?? '', /^node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/, 'the Dockerfile pins a Node.js 24 image by tag and digest');
+    for (const from of dockerfile.match(/^FROM \S+/gm)!) assert.equal(from, 'FROM ${NODE_IMAGE}', 'every stage starts from the pinned image');
+    assert.equal(read('.node-version').trim(), '24', 'Render (and version managers) read .node-version');
+    assert.match(renderField('runtime')!, /^node\b/);
+    assert.equal(appJson.stack, 'container', 'Heroku builds the Dockerfile, not the Node buildpack (which would pick the newest Node.js the range allows)');
+    assert.match(read('heroku.yml'), /^build:\n {2}docker:\n {4}web: Dockerfile$/m);
+    assert.equal(railway.build.builder, 'DOCKERFILE');
+    assert.equal(manifest.devDependencies.node.split('.')[0], '24', 'npm scripts run Node.js 24 (the node devDependency)');
+    assert.equal(image!.slice('node:'.length).split('-')[0], manifest.devDependencies.node, 'the image and the scripts run the same Node.js');
+    assert.equal(manifest.engines.node, '>=22.15 <27');
   });
 });
