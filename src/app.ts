@@ -82,7 +82,8 @@ export interface AppDeps {
   tracing?: Tracing | undefined;
 }
 
-type Env = { Variables: { requestId: string; clientId?: string; userId?: string; brand: Brand } };
+/** What the app keeps on each request's context. */
+export type AppEnv = { Variables: { requestId: string; clientId?: string; userId?: string; brand: Brand } };
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
 const PAGE_BODY_LIMIT = 16 * 1024;
@@ -93,7 +94,7 @@ const DISCOVERY_CACHE = 'public, max-age=3600';
 export function createApp(deps: AppDeps) {
   const { config, logger } = deps;
   const issuer = config.baseUrl;
-  const app = new Hono<Env>();
+  const app = new Hono<AppEnv>();
   const metrics = new Metrics(deps.storage);
 
   // Every page shows the deployer's name and logo.
@@ -177,7 +178,7 @@ function upstreamSignIn({ config, storage }: AppDeps) {
 }
 
 /** Gatehouse's own authorization server: metadata, keys, the OAuth endpoints, and the sign-in and consent pages. */
-function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
+function mountAuthorizationServer(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
   const { config, storage, keys, logger, clients, knownClients } = deps;
   const issuer = config.baseUrl;
   for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi);
@@ -256,7 +257,7 @@ function mountAuthorizationServer(app: Hono<Env>, deps: AppDeps, browserApi: Mid
  * The protected resource: the guarded MCP endpoints and their RFC 9728 metadata, naming Gatehouse as the
  * authorization server, or the external one (AUTH_MODE=external).
  */
-function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHandler, vault: UpstreamTokenVault | undefined, metrics: Metrics) {
+function mountResource(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareHandler, vault: UpstreamTokenVault | undefined, metrics: Metrics) {
   const { config, storage, logger } = deps;
   const issuer = config.baseUrl;
   const external = config.auth.external;
@@ -306,7 +307,7 @@ function mountResource(app: Hono<Env>, deps: AppDeps, browserApi: MiddlewareHand
  */
 function requestContext(options: { record: (line: RequestLine) => void; tracing: Tracing | undefined; brand: Brand }) {
   const { record, tracing, brand } = options;
-  return async (c: Context<Env>, next: () => Promise<void>) => {
+  return async (c: Context<AppEnv>, next: () => Promise<void>) => {
     const requestId = requestIdFrom(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     c.set('brand', brand);
@@ -325,7 +326,7 @@ function requestContext(options: { record: (line: RequestLine) => void; tracing:
 }
 
 /** OAuth errors become their RFC answers; anything unexpected is a 500 that says nothing but its request id. */
-function errorResponse(error: Error, c: Context<Env>, logger: Logger, metrics: Metrics): Response | Promise<Response> {
+function errorResponse(error: Error, c: Context<AppEnv>, logger: Logger, metrics: Metrics): Response | Promise<Response> {
   if (error instanceof OAuthError) {
     metrics.oauthError(error.code);
     logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description, detail: error.detail }, 'refused');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createApp } from './app.js';
+import { createApp, type AppEnv } from './app.js';
 import { loadConfig, readEnvironment, type Config, type Environment } from './config.js';
 import { ensureFirstUser } from './identity/first-user.js';
 import { KeyStore } from './keys/key-store.js';
@@ -35,7 +35,7 @@ export interface GatehouseOptions {
 
 export interface Gatehouse {
   config: Config;
-  app: Hono<any>;
+  app: Hono<AppEnv>;
   /**
    * Web-standard request handler, for any server that speaks fetch. Pass the server's bindings along (as
    * @hono/node-server does) so that Gatehouse sees each connection's address.

@@ -153,6 +153,7 @@ function checkUsername(username: string): void {
   if (username.trim() === '') throw new UsageError('the username must not be empty');
   if (username !== username.trim()) throw new UsageError('the username must not start or end with a space');
   if (username.length > MAX_USERNAME_LENGTH) throw new UsageError(`the username must be at most ${MAX_USERNAME_LENGTH} characters`);
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (/[\u0000-\u001f\u007f]/.test(username)) throw new UsageError('the username must not contain control characters');
 }
 

@@ -69,6 +69,7 @@ export class IdentitiesRepository {
 
 /** `wanted`, or `wanted-2`, `wanted-3`… whichever no user has yet. */
 async function freeUsername(db: Db, wanted: string): Promise<string> {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
   const base = wanted.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 60) || 'user';
   const taken = new Set(
     (await db.selectFrom('users').select('username').where('username', 'like', sql<string>`${`${base.replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`).execute()).map(

@@ -102,7 +102,7 @@ describe('behind an external authorization server', () => {
     const rotated = await token('alice');
     // jose fetches the key set again for an unknown kid, at most once every 5 s.
     const deadline = Date.now() + 12_000;
-    let status = 0;
+    let status: number;
     while ((status = (await callTool(gh.mcpUrl, rotated, 'whoami')).status) !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(status, 200, 'the token signed by the new key is accepted');
   });
