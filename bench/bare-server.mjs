@@ -6,7 +6,11 @@ import { createServer } from 'node:http';
 // show what sending that larger answer costs Node and the load generator alone.
 const fixed = process.env.BARE_RESPONSE
   ? JSON.parse(process.env.BARE_RESPONSE)
-  : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'ok' }] } }) };
+  : {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'ok' }] } }),
+    };
 const headers = { ...fixed.headers, 'content-length': Buffer.byteLength(fixed.body) };
 const server = createServer((req, res) => {
   req.resume();

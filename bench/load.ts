@@ -67,11 +67,16 @@ export interface Target {
  * on, averaged per server. A shared machine that slows down or speeds up during the bench then affects them alike,
  * which keeps the ratios between them steadier than the figures themselves.
  */
-export async function measureInTurns(targets: Target[], options: Omit<LoadOptions, 'expectStatus'> & { runs: number; warmupSeconds: number }): Promise<LoadFigures[]> {
-  for (const target of targets) await runLoad(target.url, target.spec, { ...options, durationSeconds: options.warmupSeconds, expectStatus: target.expectStatus });
+export async function measureInTurns(
+  targets: Target[],
+  options: Omit<LoadOptions, 'expectStatus'> & { runs: number; warmupSeconds: number },
+): Promise<LoadFigures[]> {
+  for (const target of targets)
+    await runLoad(target.url, target.spec, { ...options, durationSeconds: options.warmupSeconds, expectStatus: target.expectStatus });
   const runs: LoadFigures[][] = targets.map(() => []);
   for (let i = 0; i < options.runs; i++) {
-    for (const [index, target] of targets.entries()) runs[index]!.push(await runLoad(target.url, target.spec, { ...options, expectStatus: target.expectStatus }));
+    for (const [index, target] of targets.entries())
+      runs[index]!.push(await runLoad(target.url, target.spec, { ...options, expectStatus: target.expectStatus }));
   }
   return runs.map((measured) => {
     const mean = (pick: (figures: LoadFigures) => number) => measured.reduce((sum, run) => sum + pick(run), 0) / measured.length;

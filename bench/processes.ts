@@ -25,7 +25,15 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: 
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${logFile ? readFileSync(logFile, 'utf8') : output}`);
-    if (probe ? await fetch(url + probe).then((r) => r.ok, () => false) : output.includes('ready')) break;
+    if (
+      probe
+        ? await fetch(url + probe).then(
+            (r) => r.ok,
+            () => false,
+          )
+        : output.includes('ready')
+    )
+      break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {

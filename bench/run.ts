@@ -20,7 +20,9 @@ import { measureInTurns, runLoad, type LoadFigures, type RequestSpec } from './l
 import { freePort } from '../test/helpers/free-port.js';
 import { startServer, type ServerProcess } from './processes.js';
 
-const { values: args } = parseArgs({ options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { json: { type: 'string' }, quick: { type: 'boolean', default: false }, soak: { type: 'string' }, 'cpu-prof': { type: 'string' } },
+});
 const QUICK = args.quick;
 const LOAD = QUICK ? { connections: 8, amount: 300, runs: 1, warmupSeconds: 0.5 } : { connections: 32, durationSeconds: 8, runs: 2, warmupSeconds: 2 };
 const CLAUDE = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
@@ -65,7 +67,13 @@ async function main() {
   const sdk = await startServer(['bench/sdk-server.mjs'], {}, await freePort());
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const heapProbe = ['--expose-gc', '--require', './bench/heap-probe.cjs'];
-  const gatehouse = await startServer([...profile, ...heapProbe, 'dist/src/server.js'], { ...env, BENCH_HEAP_FILE: join(dir, 'heap') }, port, '/healthz', join(dir, 'gatehouse.log'));
+  const gatehouse = await startServer(
+    [...profile, ...heapProbe, 'dist/src/server.js'],
+    { ...env, BENCH_HEAP_FILE: join(dir, 'heap') },
+    port,
+    '/healthz',
+    join(dir, 'gatehouse.log'),
+  );
   let sameRefusal: ServerProcess | undefined;
   const rows: Row[] = [];
   try {
@@ -87,12 +95,23 @@ async function main() {
     const legacy: RequestSpec = {
       method: 'POST',
       path: '/mcp',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18', authorization: `Bearer ${accessToken}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-06-18',
+        authorization: `Bearer ${accessToken}`,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
     };
 
     const compare = async (scenario: string, spec: RequestSpec, expectStatus: number, target?: string) => {
-      const [reference, figures] = await measureInTurns([{ url: bare.url, spec, expectStatus: 200 }, { url: gatehouse.url, spec, expectStatus }], LOAD);
+      const [reference, figures] = await measureInTurns(
+        [
+          { url: bare.url, spec, expectStatus: 200 },
+          { url: gatehouse.url, spec, expectStatus },
+        ],
+        LOAD,
+      );
       rows.push(row(scenario, figures!, { bare: reference!.rps, rssMb: gatehouse.rssMb(), target }));
     };
     const call = mcp('tools/call', { name: 'whoami', arguments: {} }, accessToken, 'whoami');
@@ -119,7 +138,13 @@ async function main() {
       LOAD,
     );
     rows.push(row('no token → 401', refused!, { bare: bareFor401!.rps, rssMb: gatehouse.rssMb(), target: '≥ 60 %' }));
-    rows.push(row('bare node:http sending that same 401 (reference)', sameBytes!, { bare: bareFor401!.rps, rssMb: sameRefusal.rssMb(), target: 'the ceiling for that answer' }));
+    rows.push(
+      row('bare node:http sending that same 401 (reference)', sameBytes!, {
+        bare: bareFor401!.rps,
+        rssMb: sameRefusal.rssMb(),
+        target: 'the ceiling for that answer',
+      }),
+    );
 
     rows.push(await tokenExchanges(gatehouse, browser));
     rows.push(await connectionSetups(gatehouse));
@@ -164,7 +189,14 @@ async function connect(base: string, browser: Browser): Promise<{ accessToken: s
 async function authorizationCode(base: string, browser: Browser): Promise<{ code: string; verifier: string }> {
   const { verifier, challenge } = pkce();
   const url = new URL('/authorize', base);
-  for (const [key, value] of Object.entries({ response_type: 'code', client_id: CLAUDE, redirect_uri: CALLBACK, code_challenge: challenge, code_challenge_method: 'S256', state: 's' })) {
+  for (const [key, value] of Object.entries({
+    response_type: 'code',
+    client_id: CLAUDE,
+    redirect_uri: CALLBACK,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 's',
+  })) {
     url.searchParams.set(key, value);
   }
   let step = await browser.go(url);
@@ -217,7 +249,10 @@ async function tokenExchanges(gatehouse: ServerProcess, browser: Browser): Promi
       method: 'POST',
       path: '/token',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      setupRequest: (request) => ({ ...request, body: tokenBody({ grant_type: 'refresh_token', refresh_token: refreshTokens[next++ % refreshTokens.length]! }) }),
+      setupRequest: (request) => ({
+        ...request,
+        body: tokenBody({ grant_type: 'refresh_token', refresh_token: refreshTokens[next++ % refreshTokens.length]! }),
+      }),
     },
     { connections: 16, amount: refreshTokens.length, expectStatus: 200 },
   );
@@ -237,11 +272,13 @@ async function tokenExchanges(gatehouse: ServerProcess, browser: Browser): Promi
 async function connectionSetups(gatehouse: ServerProcess): Promise<Row> {
   const seconds = QUICK ? 1 : 8;
   const workers = 8;
-  const browsers = await Promise.all(Array.from({ length: workers }, async () => {
-    const browser = new Browser();
-    await authorizationCode(gatehouse.url, browser); // signs in once: later setups reuse the session
-    return browser;
-  }));
+  const browsers = await Promise.all(
+    Array.from({ length: workers }, async () => {
+      const browser = new Browser();
+      await authorizationCode(gatehouse.url, browser); // signs in once: later setups reuse the session
+      return browser;
+    }),
+  );
   const latencies: number[] = [];
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
@@ -254,7 +291,13 @@ async function connectionSetups(gatehouse: ServerProcess): Promise<Row> {
         const tokens = await exchange(gatehouse.url, code, verifier);
         const list = await fetch(`${gatehouse.url}/mcp`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list', authorization: `Bearer ${tokens.access_token}` },
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2026-07-28',
+            'mcp-method': 'tools/list',
+            authorization: `Bearer ${tokens.access_token}`,
+          },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: ENVELOPE } }),
         });
         if (list.status !== 200) throw new Error(`setup ended with ${list.status}`);
@@ -290,7 +333,12 @@ async function memoryFigures(gatehouse: ServerProcess, dbFile: string, heapFile:
       {
         method: 'POST',
         path: '/mcp',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/list',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { _meta: ENVELOPE } }),
         setupRequest: (request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${token(next++)}` } }),
       },
@@ -307,8 +355,19 @@ async function memoryFigures(gatehouse: ServerProcess, dbFile: string, heapFile:
   for (const request of open) request.destroy();
   if (acknowledged !== streams) throw new Error(`only ${acknowledged} of ${streams} subscription streams opened`);
   return [
-    { ...row(`${users.toLocaleString('en')} users' tokens, each used once`, used), rssMb: afterTokens, target: `growth ${(afterTokens - before.rss).toFixed(1)} MB (< 50 MB); heap kept ${heapGrowth.toFixed(1)} MB` },
-    { scenario: `${streams.toLocaleString('en')} open subscription streams`, rps: 0, p50: 0, p99: 0, rssMb: afterStreams, target: `growth ${(afterStreams - afterTokens).toFixed(1)} MB` },
+    {
+      ...row(`${users.toLocaleString('en')} users' tokens, each used once`, used),
+      rssMb: afterTokens,
+      target: `growth ${(afterTokens - before.rss).toFixed(1)} MB (< 50 MB); heap kept ${heapGrowth.toFixed(1)} MB`,
+    },
+    {
+      scenario: `${streams.toLocaleString('en')} open subscription streams`,
+      rps: 0,
+      p50: 0,
+      p99: 0,
+      rssMb: afterStreams,
+      target: `growth ${(afterStreams - afterTokens).toFixed(1)} MB`,
+    },
   ];
 }
 
@@ -332,13 +391,26 @@ async function mintTokens(dbFile: string, count: number, issuer: string): Promis
         await trx.insertInto('users').values({ id: userId, username: userId, password_hash: 'x', created_at: now, disabled_at: null }).execute();
         await trx
           .insertInto('grants')
-          .values({ id: grantId, user_id: userId, client_id: CLAUDE, scope: 'mcp:tools mcp:resources mcp:prompts', resource: `${issuer}/mcp`, created_at: now, revoked_at: null, last_used_at: now })
+          .values({
+            id: grantId,
+            user_id: userId,
+            client_id: CLAUDE,
+            scope: 'mcp:tools mcp:resources mcp:prompts',
+            resource: `${issuer}/mcp`,
+            created_at: now,
+            revoked_at: null,
+            last_used_at: now,
+          })
           .execute();
       }
     });
     return Promise.all(
       rows.map(({ userId, grantId }) =>
-        issueAccessToken(keys, { issuer, userId, username: userId, clientId: CLAUDE, scope: ['mcp:tools', 'mcp:resources', 'mcp:prompts'], resource: `${issuer}/mcp`, grantId }, 3600),
+        issueAccessToken(
+          keys,
+          { issuer, userId, username: userId, clientId: CLAUDE, scope: ['mcp:tools', 'mcp:resources', 'mcp:prompts'], resource: `${issuer}/mcp`, grantId },
+          3600,
+        ),
       ),
     );
   } finally {
@@ -350,7 +422,12 @@ async function mintTokens(dbFile: string, count: number, issuer: string): Promis
 async function openListenStreams(base: string, tokens: string[]): Promise<{ requests: ClientRequest[]; acknowledged: number }> {
   let acknowledged = 0;
   const url = new URL('/mcp', base);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'subscriptions/listen',
+    params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE },
+  });
   const requests: ClientRequest[] = [];
   await Promise.all(
     tokens.map(

@@ -52,7 +52,10 @@ export function companyApiToolset(api: CompanyApi): Toolset {
       async () => {
         try {
           const orders = await get<Order[]>(api, user, ordersPath(user));
-          return { content: [{ type: 'text', text: orders.map((o) => `${o.id}: ${o.item} (${o.status})`).join('\n') || 'No orders.' }], structuredContent: { orders } };
+          return {
+            content: [{ type: 'text', text: orders.map((o) => `${o.id}: ${o.item} (${o.status})`).join('\n') || 'No orders.' }],
+            structuredContent: { orders },
+          };
         } catch (error) {
           if (error instanceof CompanyApiError) return { content: [{ type: 'text', text: error.message }], isError: true };
           throw error;

@@ -144,7 +144,11 @@ export function createApp(deps: AppDeps) {
     const [database, redis] = await Promise.all([deps.storage.ping(), deps.redis?.ping()]);
     const ready = database && redis !== false;
     return c.json(
-      { status: ready ? 'ready' : 'unavailable', database: database ? 'ok' : 'unreachable', ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }) },
+      {
+        status: ready ? 'ready' : 'unavailable',
+        database: database ? 'ok' : 'unreachable',
+        ...(redis !== undefined && { redis: redis ? 'ok' : 'unreachable' }),
+      },
       ready ? 200 : 503,
     );
   });
@@ -173,12 +177,21 @@ function upstreamSignIn({ config, storage }: AppDeps) {
   const providers: UpstreamSignIn[] = [];
   if (config.auth.oidc) providers.push(new OidcSignIn(config.auth.oidc));
   if (config.auth.github) providers.push(new GitHubSignIn(config.auth.github));
-  const vault = config.auth.keepUpstreamTokens && providers.length > 0 ? new UpstreamTokenVault(storage.identities, deriveKey(config.jwtSecret, 'upstream-tokens'), providers) : undefined;
+  const vault =
+    config.auth.keepUpstreamTokens && providers.length > 0
+      ? new UpstreamTokenVault(storage.identities, deriveKey(config.jwtSecret, 'upstream-tokens'), providers)
+      : undefined;
   return { providers, vault };
 }
 
 /** Gatehouse's own authorization server: metadata, keys, the OAuth endpoints, and the sign-in and consent pages. */
-function mountAuthorizationServer(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareHandler, upstream: ReturnType<typeof upstreamSignIn>, metrics: Metrics) {
+function mountAuthorizationServer(
+  app: Hono<AppEnv>,
+  deps: AppDeps,
+  browserApi: MiddlewareHandler,
+  upstream: ReturnType<typeof upstreamSignIn>,
+  metrics: Metrics,
+) {
   const { config, storage, keys, logger, clients, knownClients } = deps;
   const issuer = config.baseUrl;
   for (const path of ['/register', '/register/*', '/token', '/revoke', '/introspect', '/oauth/*']) app.use(path, browserApi);
@@ -222,7 +235,10 @@ function mountAuthorizationServer(app: Hono<AppEnv>, deps: AppDeps, browserApi: 
   const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, knownClients, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
   const registrationLimit = limitRequests([
-    { limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address', limiters, 'register-ip'), key: sourceIp },
+    {
+      limit: new KeyedLimit(config.registration.perIpPerMinute, 60, 'too many client registrations from this address', limiters, 'register-ip'),
+      key: sourceIp,
+    },
     { limit: new KeyedLimit(config.registration.globalPerMinute, 60, 'too many client registrations', limiters, 'register-all'), key: () => 'all' },
   ]);
   // One budget per address across the authorization server's endpoints (pages have their own throttles).
@@ -247,7 +263,10 @@ function mountAuthorizationServer(app: Hono<AppEnv>, deps: AppDeps, browserApi: 
     // Each sign-in starts a fetch upstream: the per-address budget keeps that from being an amplifier.
     app.use('/login/:provider/*', oauthLimit);
     const state = new LoginState(deriveKey(config.jwtSecret, 'upstream-login'), cookies);
-    app.route('/', upstreamLoginRoutes({ providers: upstream.providers, identities: storage.identities, sessions, state, vault: upstream.vault, audit, baseUrl: issuer }));
+    app.route(
+      '/',
+      upstreamLoginRoutes({ providers: upstream.providers, identities: storage.identities, sessions, state, vault: upstream.vault, audit, baseUrl: issuer }),
+    );
   }
   app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
   app.route('/', consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));

@@ -119,13 +119,16 @@ export function authConfig(e: AuthEnv): AuthConfig {
 }
 
 function oidcSettings(e: AuthEnv): OidcSettings {
-  if (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID) throw new AuthConfigError('AUTH_MODE=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)');
+  if (!e.OIDC_ISSUER || !e.OIDC_CLIENT_ID)
+    throw new AuthConfigError('AUTH_MODE=oidc needs OIDC_ISSUER and OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET for a confidential client)');
   const issuer = upstreamUrl('OIDC_ISSUER', e.OIDC_ISSUER, { exact: true });
   const scopes = e.OIDC_SCOPES.split(/\s+/).filter(Boolean);
   if (!scopes.includes('openid')) scopes.unshift('openid');
   const allow = allowlist(e.OIDC_ALLOWED_DOMAINS, e.OIDC_ALLOWED_GROUPS, false);
   if (!allow) {
-    throw new AuthConfigError('AUTH_MODE=oidc needs OIDC_ALLOWED_DOMAINS or OIDC_ALLOWED_GROUPS (OIDC_ALLOWED_DOMAINS=* admits everyone the provider signs in)');
+    throw new AuthConfigError(
+      'AUTH_MODE=oidc needs OIDC_ALLOWED_DOMAINS or OIDC_ALLOWED_GROUPS (OIDC_ALLOWED_DOMAINS=* admits everyone the provider signs in)',
+    );
   }
   return {
     issuer,
@@ -139,7 +142,8 @@ function oidcSettings(e: AuthEnv): OidcSettings {
 }
 
 function githubSettings(e: AuthEnv): GitHubSettings {
-  if (!e.GITHUB_CLIENT_ID || !e.GITHUB_CLIENT_SECRET) throw new AuthConfigError('AUTH_MODE=github needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (an OAuth app)');
+  if (!e.GITHUB_CLIENT_ID || !e.GITHUB_CLIENT_SECRET)
+    throw new AuthConfigError('AUTH_MODE=github needs GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (an OAuth app)');
   const allow = allowlist(e.GITHUB_ALLOWED_USERS, e.GITHUB_ALLOWED_ORGS, true);
   if (!allow) {
     throw new AuthConfigError('AUTH_MODE=github needs GITHUB_ALLOWED_USERS or GITHUB_ALLOWED_ORGS (GITHUB_ALLOWED_USERS=* admits every GitHub account)');
@@ -158,7 +162,11 @@ function externalSettings(e: AuthEnv): ExternalSettings {
   if (issuers.length === 0) throw new AuthConfigError('AUTH_MODE=external needs EXTERNAL_ISSUER: the authorization server(s) whose tokens to accept');
   if (e.EXTERNAL_JWKS_URL && issuers.length > 1) throw new AuthConfigError('EXTERNAL_JWKS_URL serves one issuer; with several, their keys are discovered');
   const introspection = e.EXTERNAL_INTROSPECTION_URL
-    ? { url: upstreamUrl('EXTERNAL_INTROSPECTION_URL', e.EXTERNAL_INTROSPECTION_URL), clientId: e.EXTERNAL_CLIENT_ID ?? '', clientSecret: e.EXTERNAL_CLIENT_SECRET ?? '' }
+    ? {
+        url: upstreamUrl('EXTERNAL_INTROSPECTION_URL', e.EXTERNAL_INTROSPECTION_URL),
+        clientId: e.EXTERNAL_CLIENT_ID ?? '',
+        clientSecret: e.EXTERNAL_CLIENT_SECRET ?? '',
+      }
     : undefined;
   if (introspection && (!introspection.clientId || !introspection.clientSecret)) {
     throw new AuthConfigError('EXTERNAL_INTROSPECTION_URL needs EXTERNAL_CLIENT_ID and EXTERNAL_CLIENT_SECRET to authenticate to it');

@@ -151,7 +151,10 @@ const EnvSchema = z.object({
   BRAND_LOGO_URL: z
     .string()
     .max(100_000)
-    .refine((url) => /^(https:\/\/|data:image\/(png|svg\+xml|jpeg|webp|gif);)/.test(url) || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url), 'use an https URL or a data:image/… URL')
+    .refine(
+      (url) => /^(https:\/\/|data:image\/(png|svg\+xml|jpeg|webp|gif);)/.test(url) || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url),
+      'use an https URL or a data:image/… URL',
+    )
     .optional(),
   ...AUTH_ENV,
 });
@@ -176,7 +179,8 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
   const production = e.NODE_ENV === 'production';
 
   // In production the public URL cannot be guessed (a PaaS ends TLS in front): a localhost issuer would break every client.
-  if (production && !e.BASE_URL) throw new ConfigError('BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com');
+  if (production && !e.BASE_URL)
+    throw new ConfigError('BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com');
   const baseUrl = normalizeBaseUrl(e.BASE_URL ?? `http://localhost:${e.PORT}`, production);
   const dataDir = dataDirFor(e.DATABASE_URL);
   return {
@@ -205,12 +209,16 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     mcpStrictHeaders: e.MCP_STRICT_HEADERS === 'true',
     registration: {
       mode: e.REGISTRATION,
-      allowedRedirects: e.REGISTRATION_ALLOWED_REDIRECTS.split(',').map((item) => item.trim()).filter(Boolean),
+      allowedRedirects: e.REGISTRATION_ALLOWED_REDIRECTS.split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
       perIpPerMinute: e.REGISTRATION_RATE_LIMIT,
       globalPerMinute: e.REGISTRATION_RATE_LIMIT_GLOBAL,
     },
     rateLimits: { perIpPerMinute: e.RATE_LIMIT_PER_IP, perClientPerMinute: e.RATE_LIMIT_PER_CLIENT },
-    introspectionClients: e.INTROSPECTION_CLIENTS.split(',').map((item) => item.trim()).filter(Boolean),
+    introspectionClients: e.INTROSPECTION_CLIENTS.split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     clientsFile: e.CLIENTS_FILE,
     cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),

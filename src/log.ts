@@ -3,7 +3,18 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-const SECRET_FIELDS = ['authorization', 'cookie', 'password', 'client_secret', 'code', 'code_verifier', 'refresh_token', 'access_token', 'token', 'registration_access_token'];
+const SECRET_FIELDS = [
+  'authorization',
+  'cookie',
+  'password',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'token',
+  'registration_access_token',
+];
 
 /**
  * JSON lines to stdout, or to `destination` (tests capture them). Stdout is written asynchronously: lines logged

@@ -33,7 +33,12 @@ const FAILURE_EVENTS: Partial<Record<AuditEvent['type'], string>> = {
 
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+  private readonly requests = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [this.registry],
+  });
   private readonly latency = new Histogram({
     name: 'gatehouse_http_request_duration_seconds',
     help: 'HTTP request latency by route',
@@ -41,15 +46,30 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  private readonly tokens = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Access tokens issued, by grant type', labelNames: ['grant_type'], registers: [this.registry] });
+  private readonly tokens = new Counter({
+    name: 'gatehouse_tokens_issued_total',
+    help: 'Access tokens issued, by grant type',
+    labelNames: ['grant_type'],
+    registers: [this.registry],
+  });
   private readonly authFailures = new Counter({
     name: 'gatehouse_auth_failures_total',
     help: 'Refused authentications: bearer tokens at /mcp, sign-ins, replayed codes and refresh tokens',
     labelNames: ['reason'],
     registers: [this.registry],
   });
-  private readonly oauthErrors = new Counter({ name: 'gatehouse_oauth_errors_total', help: 'OAuth error responses by error code', labelNames: ['error'], registers: [this.registry] });
-  private readonly toolCalls = new Counter({ name: 'gatehouse_mcp_tool_calls_total', help: 'MCP tool calls by tool and outcome', labelNames: ['tool', 'outcome'], registers: [this.registry] });
+  private readonly oauthErrors = new Counter({
+    name: 'gatehouse_oauth_errors_total',
+    help: 'OAuth error responses by error code',
+    labelNames: ['error'],
+    registers: [this.registry],
+  });
+  private readonly toolCalls = new Counter({
+    name: 'gatehouse_mcp_tool_calls_total',
+    help: 'MCP tool calls by tool and outcome',
+    labelNames: ['tool', 'outcome'],
+    registers: [this.registry],
+  });
   private readonly quirks = new Counter({
     name: 'gatehouse_mcp_client_quirks_total',
     help: 'MCP requests read as the client meant them despite headers that disagree with the body, by quirk',

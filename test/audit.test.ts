@@ -21,7 +21,12 @@ describe('audit trail', () => {
 
   it('records registration, sign-in, consent, token issue and revocation, with no secret', async () => {
     const { tokens, client } = await obtainTokens(gh);
-    await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+    await tokenRequest(gh, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     await fetch(`${gh.baseUrl}/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -7,7 +7,11 @@ import { ScopeNames } from '../src/resource/scope-names.js';
 const base = { DATABASE_URL: 'sqlite::memory:', JWT_SECRET: 'x'.repeat(40) };
 const oidc = { OIDC_ISSUER: 'https://sso.example.com/realms/main', OIDC_CLIENT_ID: 'gatehouse', OIDC_ALLOWED_DOMAINS: 'example.com' };
 const github = { GITHUB_CLIENT_ID: 'id', GITHUB_CLIENT_SECRET: 'secret', GITHUB_ALLOWED_ORGS: 'Acme' };
-const refused = (env: Record<string, string>, message: RegExp) => assert.throws(() => loadConfig({ ...base, ...env }), (error: Error) => error instanceof ConfigError && message.test(error.message));
+const refused = (env: Record<string, string>, message: RegExp) =>
+  assert.throws(
+    () => loadConfig({ ...base, ...env }),
+    (error: Error) => error instanceof ConfigError && message.test(error.message),
+  );
 
 describe('auth config', () => {
   it('signs in with passwords by default', () => {
@@ -45,7 +49,10 @@ describe('auth config', () => {
     refused({ AUTH_MODE: 'oidc', OIDC_ALLOWED_DOMAINS: '*' }, /OIDC_ISSUER and OIDC_CLIENT_ID/);
     refused({ AUTH_MODE: 'github', GITHUB_ALLOWED_USERS: '*' }, /GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET/);
     refused({ ...oidc, AUTH_MODE: 'oidc', OIDC_ISSUER: 'http://sso.example.com' }, /OIDC_ISSUER must be an https URL/);
-    assert.equal(loadConfig({ ...base, ...oidc, AUTH_MODE: 'oidc', OIDC_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).auth.oidc?.issuer, 'http://127.0.0.1:8080/realms/dev');
+    assert.equal(
+      loadConfig({ ...base, ...oidc, AUTH_MODE: 'oidc', OIDC_ISSUER: 'http://127.0.0.1:8080/realms/dev' }).auth.oidc?.issuer,
+      'http://127.0.0.1:8080/realms/dev',
+    );
     refused({ AUTH_MODE: 'saml' }, /"saml" is not one of/);
   });
 
@@ -54,7 +61,10 @@ describe('auth config', () => {
     refused({ AUTH_MODE: 'external' }, /needs EXTERNAL_ISSUER/);
     refused({ AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://a.example,https://b.example', EXTERNAL_JWKS_URL: 'https://a.example/jwks' }, /one issuer/);
     refused({ AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://a.example', EXTERNAL_SCOPE_MAP: 'read=mcp:everything' }, /EXTERNAL_SCOPE_MAP entry/);
-    refused({ AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://a.example', EXTERNAL_INTROSPECTION_URL: 'https://a.example/introspect' }, /EXTERNAL_CLIENT_ID and EXTERNAL_CLIENT_SECRET/);
+    refused(
+      { AUTH_MODE: 'external', EXTERNAL_ISSUER: 'https://a.example', EXTERNAL_INTROSPECTION_URL: 'https://a.example/introspect' },
+      /EXTERNAL_CLIENT_ID and EXTERNAL_CLIENT_SECRET/,
+    );
     const { auth } = loadConfig({
       ...base,
       AUTH_MODE: 'external',
@@ -64,10 +74,13 @@ describe('auth config', () => {
     });
     assert.equal(auth.local, false);
     assert.deepEqual(auth.external?.issuers, ['https://login.microsoftonline.com/tenant/v2.0']);
-    assert.deepEqual([...auth.external!.scopeMap], [
-      ['api://gatehouse/mcp.tools', ['mcp:tools']],
-      ['api://gatehouse/mcp.read', ['mcp:resources', 'mcp:prompts']],
-    ]);
+    assert.deepEqual(
+      [...auth.external!.scopeMap],
+      [
+        ['api://gatehouse/mcp.tools', ['mcp:tools']],
+        ['api://gatehouse/mcp.read', ['mcp:resources', 'mcp:prompts']],
+      ],
+    );
   });
 });
 

@@ -18,10 +18,23 @@ describe('benchmark harness', { skip: onceOnly }, () => {
       assert.match(stdout, /\| scenario\s+\| req\/s/);
       const { rows } = JSON.parse(readFileSync(out, 'utf8')) as { rows: { scenario: string; rps: number; unexpected?: number }[] };
       const names = rows.map((row) => row.scenario).join('\n');
-      for (const expected of [/bare node:http/, /tools\/call, 2026-07-28/, /tools\/call, 2025/, /tools\/list/, /401/, /token exchanges/, /connection setups/, /tokens, each used once/, /subscription streams/]) {
+      for (const expected of [
+        /bare node:http/,
+        /tools\/call, 2026-07-28/,
+        /tools\/call, 2025/,
+        /tools\/list/,
+        /401/,
+        /token exchanges/,
+        /connection setups/,
+        /tokens, each used once/,
+        /subscription streams/,
+      ]) {
         assert.match(names, expected);
       }
-      assert.ok(rows.every((row) => !row.unexpected), 'every request got the answer its scenario expects');
+      assert.ok(
+        rows.every((row) => !row.unexpected),
+        'every request got the answer its scenario expects',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

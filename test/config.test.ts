@@ -9,7 +9,13 @@ const SECRET = 'x'.repeat(40);
 
 describe('config', () => {
   it('parses durations in seconds, minutes, hours and days', () => {
-    for (const [input, seconds] of [['3600', 3600], ['45s', 45], ['15m', 900], ['12h', 43200], ['30d', 2592000]] as const) {
+    for (const [input, seconds] of [
+      ['3600', 3600],
+      ['45s', 45],
+      ['15m', 900],
+      ['12h', 43200],
+      ['30d', 2592000],
+    ] as const) {
       assert.equal(parseDuration(input), seconds, input);
     }
     for (const bad of ['', 'soon', '-5', '0', '1w', '1.5h']) assert.throws(() => parseDuration(bad), Error, bad);

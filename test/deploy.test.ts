@@ -20,8 +20,9 @@ function section(text: string, start: string, end: string): string {
 
 /** The variables Gatehouse reads: the UPPER_CASE keys of the zod schemas in config.ts and auth-config.ts. */
 const KNOWN_VARIABLES = new Set(
-  [section(read('src/config.ts'), 'const EnvSchema = z.object({', '\n});'), section(read('src/auth-config.ts'), 'export const AUTH_ENV = {', '\n};')]
-    .flatMap((schema) => [...schema.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!)),
+  [section(read('src/config.ts'), 'const EnvSchema = z.object({', '\n});'), section(read('src/auth-config.ts'), 'export const AUTH_ENV = {', '\n};')].flatMap(
+    (schema) => [...schema.matchAll(/^\s+([A-Z][A-Z0-9_]+):/gm)].map((match) => match[1]!),
+  ),
 );
 /** Variables the PostgreSQL driver reads itself (Heroku Postgres needs TLS). */
 const DRIVER_VARIABLES = ['PGSSLMODE'];
@@ -74,14 +75,22 @@ describe('deployment files', () => {
   it('name only variables Gatehouse reads', () => {
     assert.ok(KNOWN_VARIABLES.has('JWT_SECRET') && KNOWN_VARIABLES.has('AUTH_MODE'), 'the schemas were not found');
     for (const name of DRIVER_VARIABLES) assert.match(read('node_modules/pg/lib/connection-parameters.js'), new RegExp(`process\\.env\\.${name}`));
-    for (const [file, names] of [['app.json', Object.keys(appJson.env)], ['render.yaml', [...renderEnvVars.keys()]]] as const) {
+    for (const [file, names] of [
+      ['app.json', Object.keys(appJson.env)],
+      ['render.yaml', [...renderEnvVars.keys()]],
+    ] as const) {
       for (const name of names) assert.ok(KNOWN_VARIABLES.has(name) || DRIVER_VARIABLES.includes(name), `${file}: Gatehouse does not read ${name}`);
     }
   });
 
   it('set what production requires, with values the configuration accepts', () => {
     // What the platform fills in (the generated secret, the operator's URL, the database add-on) stands in as examples.
-    const filledByPlatform = { JWT_SECRET: 'g'.repeat(64), BASE_URL: 'https://gatehouse.example.com', ADMIN_PASSWORD: 'correct horse', DATABASE_URL: 'postgres://u:p@db:5432/gatehouse' };
+    const filledByPlatform = {
+      JWT_SECRET: 'g'.repeat(64),
+      BASE_URL: 'https://gatehouse.example.com',
+      ADMIN_PASSWORD: 'correct horse',
+      DATABASE_URL: 'postgres://u:p@db:5432/gatehouse',
+    };
     const heroku = Object.fromEntries(Object.entries(appJson.env as Record<string, { value?: string }>).map(([name, spec]) => [name, spec.value]));
     const render = Object.fromEntries([...renderEnvVars].map(([name, entry]) => [name, /^ +value: *"?([^"\n]*)"?$/m.exec(entry)?.[1]]));
     for (const env of [heroku, render]) {
@@ -113,14 +122,19 @@ describe('deployment files', () => {
 
   it('run the image as a non-root user, by number, without a VOLUME instruction (Railway refuses to build one)', () => {
     const user = /^USER (\S+)$/m.exec(finalStage)?.[1];
-    assert.match(user ?? 'root', /^[1-9]\d*:[1-9]\d*$/, `final stage runs as ${user ?? 'root'}: a numeric non-root uid:gid, which Kubernetes' runAsNonRoot can verify`);
+    assert.match(
+      user ?? 'root',
+      /^[1-9]\d*:[1-9]\d*$/,
+      `final stage runs as ${user ?? 'root'}: a numeric non-root uid:gid, which Kubernetes' runAsNonRoot can verify`,
+    );
     assert.match(finalStage, new RegExp(`^RUN mkdir -p /app/data && chown ${user} /app/data$`, 'm'));
     assert.ok(finalStage.indexOf('\nUSER ') < finalStage.indexOf('\nCMD '), 'USER comes before CMD');
     assert.match(finalStage, /^ENV NODE_ENV=production/m);
     assert.match(finalStage, /^EXPOSE 3000$/m);
     assert.doesNotMatch(dockerfile, /^VOLUME/m);
     assert.doesNotMatch(finalStage, /g\+\+|typescript|COPY src/, 'the final stage carries no compiler or sources');
-    for (const label of ['title', 'description', 'licenses', 'source', 'version']) assert.match(finalStage, new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
+    for (const label of ['title', 'description', 'licenses', 'source', 'version'])
+      assert.match(finalStage, new RegExp(`org\\.opencontainers\\.image\\.${label}=`), label);
   });
 
   it('run Node.js 24 LTS on every platform, while the package accepts every supported LTS line', () => {

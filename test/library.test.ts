@@ -16,7 +16,7 @@ describe('createGatehouse with a custom toolset', () => {
   });
   after(() => gh.close());
 
-  it('serves the deployer\'s tool, acting for the signed-in user', async () => {
+  it("serves the deployer's tool, acting for the signed-in user", async () => {
     const { tokens } = await obtainTokens(gh);
     const list = await jsonRpcResult(await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, tokens.access_token));
     assert.ok(list.result.tools.some((tool: { name: string }) => tool.name === 'forecast'));
@@ -53,16 +53,26 @@ describe('createGatehouse in front of a deployer’s own API', () => {
   it('reads the signed-in user’s orders with the service key, never with the MCP token', async () => {
     const { tokens } = await obtainTokens(gh);
     const call = await jsonRpcResult(await callTool(gh.mcpUrl, tokens.access_token, 'my_orders'));
-    assert.deepEqual(call.result.structuredContent.orders.map((order: { id: string }) => order.id), ['A-1']);
+    assert.deepEqual(
+      call.result.structuredContent.orders.map((order: { id: string }) => order.id),
+      ['A-1'],
+    );
     assert.equal(seen.at(-1)!.headers['x-on-behalf-of'], 'admin');
-    assert.ok(seen.every((request) => !String(request.headers.authorization).includes(tokens.access_token)), 'the MCP token stays in Gatehouse');
+    assert.ok(
+      seen.every((request) => !String(request.headers.authorization).includes(tokens.access_token)),
+      'the MCP token stays in Gatehouse',
+    );
 
     const read = await jsonRpcResult(
       await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 3, method: 'resources/read', params: { uri: 'order://A-1' } }, tokens.access_token),
     );
     assert.equal(JSON.parse(read.result.contents[0].text).item, 'Espresso machine');
     const prompt = await jsonRpcResult(
-      await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 4, method: 'prompts/get', params: { name: 'order_follow_up', arguments: { id: 'A-1' } } }, tokens.access_token),
+      await mcpPost(
+        gh.mcpUrl,
+        { jsonrpc: '2.0', id: 4, method: 'prompts/get', params: { name: 'order_follow_up', arguments: { id: 'A-1' } } },
+        tokens.access_token,
+      ),
     );
     assert.match(prompt.result.messages[0].content.text, /order:\/\/A-1/);
   });

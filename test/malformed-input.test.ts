@@ -15,8 +15,22 @@ describe('malformed input', () => {
   const snapshot = async () => {
     const db = gh.gatehouse.storage.db;
     const count = async (table: 'clients' | 'grants' | 'authorization_codes' | 'refresh_tokens' | 'users' | 'notes') =>
-      Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    return { clients: await count('clients'), grants: await count('grants'), codes: await count('authorization_codes'), refresh: await count('refresh_tokens'), users: await count('users'), notes: await count('notes') };
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    return {
+      clients: await count('clients'),
+      grants: await count('grants'),
+      codes: await count('authorization_codes'),
+      refresh: await count('refresh_tokens'),
+      users: await count('users'),
+      notes: await count('notes'),
+    };
   };
 
   before(async () => {

@@ -38,12 +38,24 @@ describe('observability', () => {
     await gh.fetch('/.well-known/oauth-protected-resource/mcp');
     await gh.fetch('/no/such/path');
     const { tokens, client } = await obtainTokens(gh);
-    await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+    await tokenRequest(gh, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     await callTool(gh.mcpUrl, tokens.access_token, 'whoami');
     await callTool(gh.mcpUrl, tokens.access_token, 'notes_delete', { id: 'no-such-note' });
     await gh.fetch('/mcp', { method: 'POST' });
     await callTool(gh.mcpUrl, 'not.a.token', 'whoami');
-    await tokenRequest(gh, { grant_type: 'authorization_code', code: 'forged', code_verifier: 'x'.repeat(43), redirect_uri: client.redirect_uris[0], client_id: client.client_id, client_secret: client.client_secret });
+    await tokenRequest(gh, {
+      grant_type: 'authorization_code',
+      code: 'forged',
+      code_verifier: 'x'.repeat(43),
+      redirect_uri: client.redirect_uris[0],
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     const after = await metrics();
 
     const moved = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
@@ -61,7 +73,11 @@ describe('observability', () => {
     assert.equal(sample(after, 'gatehouse_active_grants'), 1);
     assert.ok(sample(after, 'gatehouse_process_resident_memory_bytes') > 0, 'process figures too');
 
-    await gh.fetch('/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret! }) });
+    await gh.fetch('/revoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret! }),
+    });
     assert.equal(sample(await metrics(), 'gatehouse_active_grants'), 0);
   });
 
@@ -69,10 +85,21 @@ describe('observability', () => {
     lines.length = 0;
     const client = await registerClient(gh);
     const { tokens } = await obtainTokens(gh, { client });
-    const refreshed = (await (await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret })).json()) as Tokens;
+    const refreshed = (await (
+      await tokenRequest(gh, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      })
+    ).json()) as Tokens;
     await callTool(gh.mcpUrl, refreshed.access_token, 'whoami');
     await callTool(gh.mcpUrl, `${refreshed.access_token}tampered`, 'whoami');
-    await gh.fetch('/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: refreshed.refresh_token, client_id: client.client_id, client_secret: client.client_secret! }) });
+    await gh.fetch('/revoke', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: refreshed.refresh_token, client_id: client.client_id, client_secret: client.client_secret! }),
+    });
 
     const log = lines.join('');
     const secrets = {

@@ -27,7 +27,18 @@ describe('the npm package', { skip: onceOnly, timeout: 300_000 }, () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-package-'));
     const checkout = join(dir, 'checkout');
     const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
-    for (const name of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'src', 'bin', 'examples', ...manifest.files]) {
+    for (const name of [
+      'package.json',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'src',
+      'bin',
+      'examples',
+      ...manifest.files,
+    ]) {
       if (existsSync(name) && !name.startsWith('dist')) cpSync(name, join(checkout, name), { recursive: true });
     }
     symlinkSync(resolve('node_modules'), join(checkout, 'node_modules'));
@@ -39,11 +50,24 @@ describe('the npm package', { skip: onceOnly, timeout: 300_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('holds the build, the sources its maps name, the licence and the notes, and no build state', () => {
-    for (const name of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'SECURITY.md', 'bin/gatehouse.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/index.js']) {
+    for (const name of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'SECURITY.md',
+      'bin/gatehouse.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/cli/index.js',
+    ]) {
       assert.ok(files.includes(name), `${name} is in the package`);
     }
     assert.ok(!files.some((name) => name.endsWith('.tsbuildinfo')), 'no .tsbuildinfo');
-    assert.ok(!files.some((name) => /^(test|bench|interop|examples|dist\/examples|\.ci)\//.test(name) || name.startsWith('.env')), 'no tests, bench, CI or secrets');
+    assert.ok(
+      !files.some((name) => /^(test|bench|interop|examples|dist\/examples|\.ci)\//.test(name) || name.startsWith('.env')),
+      'no tests, bench, CI or secrets',
+    );
     const maps = files.filter((name) => name.endsWith('.map'));
     assert.ok(maps.length > 0);
     const checkout = join(dir, 'checkout');
@@ -69,7 +93,15 @@ describe('the npm package', { skip: onceOnly, timeout: 300_000 }, () => {
     const port = await freePort();
     const server = spawn(join(project, 'node_modules', '.bin', 'gatehouse'), ['start'], {
       cwd: project,
-      env: { ...env, PORT: String(port), DATABASE_URL: `sqlite:${join(project, 'data', 'gatehouse.db')}`, JWT_SECRET: TEST_JWT_SECRET, ADMIN_PASSWORD: 'a password for the test', LOG_LEVEL: 'silent', NODE_ENV: 'development' },
+      env: {
+        ...env,
+        PORT: String(port),
+        DATABASE_URL: `sqlite:${join(project, 'data', 'gatehouse.db')}`,
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_PASSWORD: 'a password for the test',
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'development',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

@@ -28,7 +28,10 @@ describe('tracing', () => {
 
   before(async () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    gh = await startGatehouse({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`, OTEL_SERVICE_NAME: 'gatehouse-test' });
+    gh = await startGatehouse({
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(collector.address() as AddressInfo).port}`,
+      OTEL_SERVICE_NAME: 'gatehouse-test',
+    });
   });
   after(() => collector.close());
 

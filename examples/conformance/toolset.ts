@@ -69,7 +69,10 @@ function registerContentTools(server: McpServer) {
     content: [
       { type: 'text', text: 'Multiple content types test:' },
       { type: 'image', data: PNG, mimeType: 'image/png' },
-      { type: 'resource', resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) } },
+      {
+        type: 'resource',
+        resource: { uri: 'test://mixed-content-resource', mimeType: 'application/json', text: JSON.stringify({ test: 'data', value: 123 }) },
+      },
     ],
   }));
   server.registerTool('test_error_handling', { description: 'Tests error response handling' }, async () => {
@@ -101,7 +104,10 @@ function registerNotifyingTools(server: McpServer) {
       const progressToken = ctx.mcpReq._meta?.progressToken ?? 0;
       for (const progress of [0, 50, 100]) {
         if (progress > 0) await pause(50);
-        await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` } });
+        await ctx.mcpReq.notify({
+          method: 'notifications/progress',
+          params: { progressToken, progress, total: 100, message: `Completed step ${progress} of 100` },
+        });
       }
       return text(String(progressToken));
     },
@@ -148,53 +154,76 @@ function registerClientRequestTools(server: McpServer) {
       return text(`User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
     },
   );
-  server.registerTool('test_elicitation_sep1034_defaults', { description: 'Tests elicitation with default values per SEP-1034', inputSchema: z.object({}) }, async (_args, ctx) => {
-    const result = await ask(ctx, {
-      method: 'elicitation/create',
-      params: {
-        message: 'Please review and update the form fields with defaults',
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'User name', default: 'John Doe' },
-            age: { type: 'integer', description: 'User age', default: 30 },
-            score: { type: 'number', description: 'User score', default: 95.5 },
-            status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
-            verified: { type: 'boolean', description: 'Verification status', default: true },
-          },
-          required: [],
-        },
-      },
-    });
-    return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
-  });
-  server.registerTool('test_elicitation_sep1330_enums', { description: 'Tests elicitation with enum schema improvements per SEP-1330', inputSchema: z.object({}) }, async (_args, ctx) => {
-    const options = (prefix: string, titles: string[]) => titles.map((title, i) => ({ const: `${prefix}${i + 1}`, title }));
-    const result = await ask(ctx, {
-      method: 'elicitation/create',
-      params: {
-        message: 'Please select options from the enum fields',
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
-            titledSingle: { type: 'string', description: 'Select one option with titles', oneOf: options('value', ['First Option', 'Second Option', 'Third Option']) },
-            legacyEnum: { type: 'string', description: 'Select one option (legacy)', enum: ['opt1', 'opt2', 'opt3'], enumNames: ['Option One', 'Option Two', 'Option Three'] },
-            untitledMulti: { type: 'array', description: 'Select multiple options', minItems: 1, maxItems: 3, items: { type: 'string', enum: ['option1', 'option2', 'option3'] } },
-            titledMulti: {
-              type: 'array',
-              description: 'Select multiple options with titles',
-              minItems: 1,
-              maxItems: 3,
-              items: { anyOf: options('value', ['First Choice', 'Second Choice', 'Third Choice']) },
+  server.registerTool(
+    'test_elicitation_sep1034_defaults',
+    { description: 'Tests elicitation with default values per SEP-1034', inputSchema: z.object({}) },
+    async (_args, ctx) => {
+      const result = await ask(ctx, {
+        method: 'elicitation/create',
+        params: {
+          message: 'Please review and update the form fields with defaults',
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              name: { type: 'string', description: 'User name', default: 'John Doe' },
+              age: { type: 'integer', description: 'User age', default: 30 },
+              score: { type: 'number', description: 'User score', default: 95.5 },
+              status: { type: 'string', description: 'User status', enum: ['active', 'inactive', 'pending'], default: 'active' },
+              verified: { type: 'boolean', description: 'Verification status', default: true },
             },
+            required: [],
           },
-          required: [],
         },
-      },
-    });
-    return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
-  });
+      });
+      return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
+  server.registerTool(
+    'test_elicitation_sep1330_enums',
+    { description: 'Tests elicitation with enum schema improvements per SEP-1330', inputSchema: z.object({}) },
+    async (_args, ctx) => {
+      const options = (prefix: string, titles: string[]) => titles.map((title, i) => ({ const: `${prefix}${i + 1}`, title }));
+      const result = await ask(ctx, {
+        method: 'elicitation/create',
+        params: {
+          message: 'Please select options from the enum fields',
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              untitledSingle: { type: 'string', description: 'Select one option', enum: ['option1', 'option2', 'option3'] },
+              titledSingle: {
+                type: 'string',
+                description: 'Select one option with titles',
+                oneOf: options('value', ['First Option', 'Second Option', 'Third Option']),
+              },
+              legacyEnum: {
+                type: 'string',
+                description: 'Select one option (legacy)',
+                enum: ['opt1', 'opt2', 'opt3'],
+                enumNames: ['Option One', 'Option Two', 'Option Three'],
+              },
+              untitledMulti: {
+                type: 'array',
+                description: 'Select multiple options',
+                minItems: 1,
+                maxItems: 3,
+                items: { type: 'string', enum: ['option1', 'option2', 'option3'] },
+              },
+              titledMulti: {
+                type: 'array',
+                description: 'Select multiple options with titles',
+                minItems: 1,
+                maxItems: 3,
+                items: { anyOf: options('value', ['First Choice', 'Second Choice', 'Third Choice']) },
+              },
+            },
+            required: [],
+          },
+        },
+      });
+      return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
+    },
+  );
 }
 
 const NameSchema = z.object({ name: z.string() });
@@ -215,14 +244,14 @@ function registerInputRequiredTools(server: McpServer, { sealState }: ToolContex
     return answer ? text(`Hello, ${answer.name}!`) : inputRequired({ inputRequests: { user_name: askName() } });
   });
 
-  server.registerTool('test_input_required_result_sampling', { description: 'Asks the client\'s model a question' }, async (ctx) => {
+  server.registerTool('test_input_required_result_sampling', { description: "Asks the client's model a question" }, async (ctx) => {
     const answer = inputResponse(ctx.mcpReq.inputResponses, 'capital_question');
     if (answer.kind !== 'sampling') return inputRequired({ inputRequests: { capital_question: askCapital() } });
     const content = answer.result.content as { type: string; text?: string };
     return text(`Model answered: ${content.text ?? '(no text)'}`);
   });
 
-  server.registerTool('test_input_required_result_list_roots', { description: 'Asks for the client\'s roots' }, async (ctx) => {
+  server.registerTool('test_input_required_result_list_roots', { description: "Asks for the client's roots" }, async (ctx) => {
     const answer = inputResponse(ctx.mcpReq.inputResponses, 'client_roots');
     if (answer.kind !== 'roots') return inputRequired({ inputRequests: { client_roots: inputRequired.listRoots() } });
     return text(`Roots: ${answer.roots.map((root) => root.uri).join(', ') || '(none)'}`);
@@ -232,14 +261,18 @@ function registerInputRequiredTools(server: McpServer, { sealState }: ToolContex
   for (const name of ['test_input_required_result_request_state', 'test_input_required_result_tampered_state']) {
     server.registerTool(name, { description: 'Asks for confirmation, keeping sealed requestState' }, async (ctx) => {
       const state = ctx.mcpReq.requestState<{ awaiting: string }>();
-      if (state?.awaiting === 'confirm' && inputResponse(ctx.mcpReq.inputResponses, 'confirm').kind === 'elicit') return text('state-ok: confirmation received');
+      if (state?.awaiting === 'confirm' && inputResponse(ctx.mcpReq.inputResponses, 'confirm').kind === 'elicit')
+        return text('state-ok: confirmation received');
       return inputRequired({ inputRequests: { confirm: askConfirmation() }, requestState: await sealState({ awaiting: 'confirm' }, ctx) });
     });
   }
 
   server.registerTool('test_input_required_result_multiple_inputs', { description: 'Asks for a name, a greeting and the roots at once' }, async (ctx) => {
     const keys = ['user_name', 'greeting', 'client_roots'];
-    if (ctx.mcpReq.requestState<{ awaiting: string }>()?.awaiting === 'all' && keys.every((key) => inputResponse(ctx.mcpReq.inputResponses, key).kind !== 'missing')) {
+    if (
+      ctx.mcpReq.requestState<{ awaiting: string }>()?.awaiting === 'all' &&
+      keys.every((key) => inputResponse(ctx.mcpReq.inputResponses, key).kind !== 'missing')
+    ) {
       return text('Received all three answers.');
     }
     const greeting = inputRequired.createMessage({ messages: [{ role: 'user', content: { type: 'text', text: 'Generate a greeting' } }], maxTokens: 50 });
@@ -263,7 +296,10 @@ function registerInputRequiredTools(server: McpServer, { sealState }: ToolContex
 
   server.registerTool('test_input_required_result_capabilities', { description: 'Asks only for what the client declared it can give' }, async (ctx) => {
     const declared = declaredCapabilities(ctx);
-    const wanted = { ...(declared.elicitation !== undefined && { user_name: askName() }), ...(declared.sampling !== undefined && { capital_question: askCapital() }) };
+    const wanted = {
+      ...(declared.elicitation !== undefined && { user_name: askName() }),
+      ...(declared.sampling !== undefined && { capital_question: askCapital() }),
+    };
     if (Object.keys(wanted).length === 0 || Object.keys(wanted).some((key) => inputResponse(ctx.mcpReq.inputResponses, key).kind !== 'missing')) {
       return text('Nothing more to ask.');
     }
@@ -317,12 +353,22 @@ function registerListChangeTriggers(server: McpServer, { notify }: ToolContext) 
 }
 
 function registerResources(server: McpServer) {
-  server.registerResource('static-text', 'test://static-text', { title: 'Static Text Resource', description: 'A static text resource for testing', mimeType: 'text/plain' }, async () => ({
-    contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
-  }));
-  server.registerResource('static-binary', 'test://static-binary', { title: 'Static Binary Resource', description: 'A static binary resource (image) for testing', mimeType: 'image/png' }, async () => ({
-    contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: PNG }],
-  }));
+  server.registerResource(
+    'static-text',
+    'test://static-text',
+    { title: 'Static Text Resource', description: 'A static text resource for testing', mimeType: 'text/plain' },
+    async () => ({
+      contents: [{ uri: 'test://static-text', mimeType: 'text/plain', text: 'This is the content of the static text resource.' }],
+    }),
+  );
+  server.registerResource(
+    'static-binary',
+    'test://static-binary',
+    { title: 'Static Binary Resource', description: 'A static binary resource (image) for testing', mimeType: 'image/png' },
+    async () => ({
+      contents: [{ uri: 'test://static-binary', mimeType: 'image/png', blob: PNG }],
+    }),
+  );
   server.registerResource(
     'template',
     new ResourceTemplate('test://template/{id}/data', { list: undefined }),
@@ -331,9 +377,14 @@ function registerResources(server: McpServer) {
       contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify({ id, templateTest: true, data: `Data for ID: ${id}` }) }],
     }),
   );
-  server.registerResource('watched-resource', 'test://watched-resource', { title: 'Watched Resource', description: 'A resource that auto-updates every 3 seconds', mimeType: 'text/plain' }, async () => ({
-    contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
-  }));
+  server.registerResource(
+    'watched-resource',
+    'test://watched-resource',
+    { title: 'Watched Resource', description: 'A resource that auto-updates every 3 seconds', mimeType: 'text/plain' },
+    async () => ({
+      contents: [{ uri: 'test://watched-resource', mimeType: 'text/plain', text: 'Watched resource content' }],
+    }),
+  );
 }
 
 function registerPrompts(server: McpServer) {

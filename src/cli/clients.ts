@@ -72,7 +72,7 @@ export function clientsCommand(): Command {
 
   clients
     .command('show')
-    .description("show one client: its metadata, kind, creation time and how many grants it holds in force")
+    .description('show one client: its metadata, kind, creation time and how many grants it holds in force')
     .argument('<client_id>')
     .option('--json', 'print JSON')
     .action((clientId: string, options: { json?: boolean }) =>
@@ -82,12 +82,25 @@ export function clientsCommand(): Command {
           if (!client) throw new UsageError(`no client ${clientId}`);
           const activeGrants = await storage.grants.countActiveForClient(clientId);
           // The secret and registration token are stored hashed and never shown; only whether there is a secret.
-          const shown = { client_id: client.clientId, kind: client.kind, created: iso(client.createdAt)!, has_secret: client.secretHash !== null, active_grants: activeGrants };
+          const shown = {
+            client_id: client.clientId,
+            kind: client.kind,
+            created: iso(client.createdAt)!,
+            has_secret: client.secretHash !== null,
+            active_grants: activeGrants,
+          };
           if (options.json) return printJson({ ...shown, metadata: client.metadata });
           printFields({
             ...Object.fromEntries(Object.entries(shown).map(([name, value]) => [name, String(value)])),
             ...Object.fromEntries(
-              Object.entries(client.metadata).map(([name, value]) => [name, Array.isArray(value) && value.every((v) => typeof v === 'string') ? value.join(', ') : typeof value === 'string' ? value : JSON.stringify(value)]),
+              Object.entries(client.metadata).map(([name, value]) => [
+                name,
+                Array.isArray(value) && value.every((v) => typeof v === 'string')
+                  ? value.join(', ')
+                  : typeof value === 'string'
+                    ? value
+                    : JSON.stringify(value),
+              ]),
             ),
           });
         }),
@@ -113,7 +126,9 @@ export function clientsCommand(): Command {
           await storage.audit.record({ type: 'client.deleted', clientId, detail: { via: 'command line', grantsRevoked } });
           // Return once running instances have polled, so the client's tokens are refused when the command is done.
           if (grantsRevoked > 0) await new Promise((resolve) => setTimeout(resolve, REVOCATION_POLL_WAIT_MS));
-          process.stdout.write(`Removed client ${clientId}${grantsRevoked > 0 ? ` and revoked its ${grantsRevoked} grant${grantsRevoked === 1 ? '' : 's'}` : ''}\n`);
+          process.stdout.write(
+            `Removed client ${clientId}${grantsRevoked > 0 ? ` and revoked its ${grantsRevoked} grant${grantsRevoked === 1 ? '' : 's'}` : ''}\n`,
+          );
         }),
       ),
     );

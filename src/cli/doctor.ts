@@ -18,35 +18,37 @@ const seconds = (value: string) => {
 };
 
 export function doctorCommand(stdout: Output = process.stdout, stderr: Output = process.stderr): Command {
-  return new Command('doctor')
-    .description('check a remote MCP server the way Claude.ai connects to it, step by step, with a fix for each problem')
-    .argument('<url>', 'the MCP endpoint URL, as you would give it to Claude (e.g. https://example.com/mcp)')
-    .option('--token <token>', 'an access token for the server: also list tools in both protocol eras')
-    .option('--local', 'development: accept http and loopback or private addresses (skipped, not failed)')
-    .option('--timeout <seconds>', 'time allowed for each request', seconds, 10)
-    .option('--json', 'print the findings as JSON')
-    .configureOutput({ writeOut: (text) => void stdout.write(text), writeErr: (text) => void stderr.write(text) })
-    // Commander's own usage errors (unknown option, missing URL) exit 2 like a bad URL does, not 1 like a failed check.
-    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
-    .action(async (url: string, options: { token?: string; local?: boolean; timeout: number; json?: boolean }) => {
-      try {
-        parseTarget(url);
-      } catch (error) {
-        if (!(error instanceof DoctorUsageError)) throw error;
-        stderr.write(`gatehouse doctor: ${error.message}\n`);
-        process.exitCode = USAGE_ERROR;
-        return;
-      }
-      let findings;
-      try {
-        findings = await runDoctor(url, { local: Boolean(options.local), timeoutSeconds: options.timeout, ...(options.token && { token: options.token }) });
-      } catch (error) {
-        // Every expected problem is a finding; anything else is a doctor bug, reported in one line all the same.
-        stderr.write(`gatehouse doctor: ${(error as Error).message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      stdout.write(options.json ? JSON.stringify(findings, null, 2) + '\n' : formatFindings(url, findings));
-      process.exitCode = exitCodeFor(findings);
-    });
+  return (
+    new Command('doctor')
+      .description('check a remote MCP server the way Claude.ai connects to it, step by step, with a fix for each problem')
+      .argument('<url>', 'the MCP endpoint URL, as you would give it to Claude (e.g. https://example.com/mcp)')
+      .option('--token <token>', 'an access token for the server: also list tools in both protocol eras')
+      .option('--local', 'development: accept http and loopback or private addresses (skipped, not failed)')
+      .option('--timeout <seconds>', 'time allowed for each request', seconds, 10)
+      .option('--json', 'print the findings as JSON')
+      .configureOutput({ writeOut: (text) => void stdout.write(text), writeErr: (text) => void stderr.write(text) })
+      // Commander's own usage errors (unknown option, missing URL) exit 2 like a bad URL does, not 1 like a failed check.
+      .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
+      .action(async (url: string, options: { token?: string; local?: boolean; timeout: number; json?: boolean }) => {
+        try {
+          parseTarget(url);
+        } catch (error) {
+          if (!(error instanceof DoctorUsageError)) throw error;
+          stderr.write(`gatehouse doctor: ${error.message}\n`);
+          process.exitCode = USAGE_ERROR;
+          return;
+        }
+        let findings;
+        try {
+          findings = await runDoctor(url, { local: Boolean(options.local), timeoutSeconds: options.timeout, ...(options.token && { token: options.token }) });
+        } catch (error) {
+          // Every expected problem is a finding; anything else is a doctor bug, reported in one line all the same.
+          stderr.write(`gatehouse doctor: ${(error as Error).message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        stdout.write(options.json ? JSON.stringify(findings, null, 2) + '\n' : formatFindings(url, findings));
+        process.exitCode = exitCodeFor(findings);
+      })
+  );
 }

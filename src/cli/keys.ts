@@ -19,7 +19,14 @@ export function keysCommand(): Command {
           const now = Date.now();
           const rows = (await storage.signingKeys.listAll()).map((key) => ({
             kid: key.kid,
-            status: key.retiredAt !== null && key.retiredAt <= now ? 'retired' : key.activatesAt > now ? 'published, not signing yet' : key.retiredAt ? 'retiring' : 'signing',
+            status:
+              key.retiredAt !== null && key.retiredAt <= now
+                ? 'retired'
+                : key.activatesAt > now
+                  ? 'published, not signing yet'
+                  : key.retiredAt
+                    ? 'retiring'
+                    : 'signing',
             created: iso(key.createdAt),
             signs_from: iso(key.activatesAt),
             retires: iso(key.retiredAt),
@@ -50,7 +57,10 @@ export function keysCommand(): Command {
             accessTokenTtlMs: config.ttl.accessToken * 1000,
             retireNow: Boolean(options.immediately),
           });
-          await storage.audit.record({ type: 'key.rotated', detail: { kid: rotation.kid, retiring: rotation.retiring, immediately: Boolean(options.immediately) } });
+          await storage.audit.record({
+            type: 'key.rotated',
+            detail: { kid: rotation.kid, retiring: rotation.retiring, immediately: Boolean(options.immediately) },
+          });
           if (options.json) return void process.stdout.write(JSON.stringify(rotation, null, 2) + '\n');
           process.stdout.write(`New key ${rotation.kid} is published now and signs from ${iso(rotation.activatesAt)}.\n`);
           if (rotation.retiring.length > 0) process.stdout.write(`Retiring ${rotation.retiring.join(', ')} at ${iso(rotation.retiresAt)}.\n`);

@@ -61,7 +61,11 @@ export function printTable(rows: Record<string, string>[]): void {
   if (rows.length === 0) return void process.stdout.write('(none)\n');
   const columns = Object.keys(rows[0]!);
   const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   process.stdout.write([line(columns.map((c) => c.toUpperCase())), ...rows.map((row) => line(columns.map((c) => row[c] ?? '')))].join('\n') + '\n');
 }
 
@@ -73,7 +77,11 @@ export function printJson(value: unknown): void {
 /** One record as aligned `name  value` lines, for `show` commands. */
 export function printFields(fields: Record<string, string>): void {
   const width = Math.max(...Object.keys(fields).map((name) => name.length));
-  process.stdout.write(Object.entries(fields).map(([name, value]) => `${name.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n');
+  process.stdout.write(
+    Object.entries(fields)
+      .map(([name, value]) => `${name.padEnd(width)}  ${value}`.trimEnd())
+      .join('\n') + '\n',
+  );
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -115,8 +115,19 @@ export function usersCommand(): Command {
               detail: { grantId: grant.id, reason: 'user disabled from the command line' },
             });
           }
-          await storage.audit.record({ type: 'user.disabled', userId: user.id, detail: { via: 'command line', alreadyDisabled: !disabled, grantsRevoked, sessionsEnded } });
-          if (options.json) return printJson({ username, disabled: iso(disabled ? now : user.disabledAt), already_disabled: !disabled, grants_revoked: grantsRevoked, sessions_ended: sessionsEnded });
+          await storage.audit.record({
+            type: 'user.disabled',
+            userId: user.id,
+            detail: { via: 'command line', alreadyDisabled: !disabled, grantsRevoked, sessionsEnded },
+          });
+          if (options.json)
+            return printJson({
+              username,
+              disabled: iso(disabled ? now : user.disabledAt),
+              already_disabled: !disabled,
+              grants_revoked: grantsRevoked,
+              sessions_ended: sessionsEnded,
+            });
           process.stdout.write(
             `${disabled ? 'Disabled' : 'Already disabled:'} ${username}; ${plural(grantsRevoked, 'grant')} revoked, ${plural(sessionsEnded, 'session')} ended.\n`,
           );

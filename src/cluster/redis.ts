@@ -24,7 +24,10 @@ export async function connectRedis(url: string, prefix: string, logger: Logger, 
   };
   const commands = new Redis(url, { ...options, lazyConnect: true });
   const subscriber = new Redis(url, { ...options, lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
-  for (const [role, client] of [['commands', commands], ['subscriber', subscriber]] as const) {
+  for (const [role, client] of [
+    ['commands', commands],
+    ['subscriber', subscriber],
+  ] as const) {
     client.on('error', (error) => logger.warn({ err: error, role }, 'Redis connection problem'));
   }
   await Promise.all([commands.connect(), subscriber.connect()]);
@@ -33,7 +36,11 @@ export async function connectRedis(url: string, prefix: string, logger: Logger, 
     subscriber,
     instanceId,
     key: (name) => prefix + name,
-    ping: () => commands.ping().then((answer) => answer === 'PONG', () => false),
+    ping: () =>
+      commands.ping().then(
+        (answer) => answer === 'PONG',
+        () => false,
+      ),
     close: async () => {
       commands.disconnect();
       subscriber.disconnect();

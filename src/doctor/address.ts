@@ -54,12 +54,17 @@ export function checkScheme(url: URL, local: boolean): Finding {
     'url.https',
     title,
     `${url.origin} is plain http: Claude reaches connectors only over https`,
-    'serve the MCP endpoint over https with a certificate from a public CA, e.g. behind a TLS-terminating proxy (Caddy, nginx with Let\'s Encrypt) or your platform\'s https front, and give Claude the https URL',
+    "serve the MCP endpoint over https with a certificate from a public CA, e.g. behind a TLS-terminating proxy (Caddy, nginx with Let's Encrypt) or your platform's https front, and give Claude the https URL",
   );
 }
 
 /** Whether the host resolves, and to addresses Claude can reach. `resolves` false means nothing further can be tried. */
-export async function checkAddresses(url: URL, local: boolean, lookup: Lookup = systemLookup, timeoutMs = 10_000): Promise<{ finding: Finding; resolves: boolean }> {
+export async function checkAddresses(
+  url: URL,
+  local: boolean,
+  lookup: Lookup = systemLookup,
+  timeoutMs = 10_000,
+): Promise<{ finding: Finding; resolves: boolean }> {
   const id = 'url.address';
   const title = 'Host resolves to public IPv4 addresses';
   const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -79,7 +84,9 @@ export async function checkAddresses(url: URL, local: boolean, lookup: Lookup = 
   const publicV4 = kinds.filter((entry) => entry.kind === 'public').map((entry) => entry.address);
   const others = kinds.filter((entry) => entry.kind !== 'public').map((entry) => `${entry.address} (${entry.kind})`);
   const literal = isIP(host) !== 0;
-  const listed = literal ? `${host} is ${kinds[0] ? `a ${kinds[0].kind}` : 'an IPv6'} address` : `${host} resolves to ${[...publicV4, ...others, ...v6].join(', ')}`;
+  const listed = literal
+    ? `${host} is ${kinds[0] ? `a ${kinds[0].kind}` : 'an IPv6'} address`
+    : `${host} resolves to ${[...publicV4, ...others, ...v6].join(', ')}`;
 
   if (publicV4.length > 0 && others.length === 0) return { resolves: true, finding: pass(id, title, listed) };
   if (local) return { resolves: true, finding: skip(id, title, `${listed}: allowed by --local; Claude reaches only public IPv4 addresses`) };

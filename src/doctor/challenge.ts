@@ -39,7 +39,11 @@ export async function checkChallenge(http: Http, mcpUrl: URL): Promise<Challenge
   if ((status === 404 || status === 405 || (status === 200 && /^\s*</.test(reply.body))) && mcpUrl.pathname === '/') {
     // The bare origin, as Claude's set-up step invites people to enter it: is MCP served at /mcp instead?
     const atMcp = await elsewhere(http, new URL('/mcp', mcpUrl));
-    if (atMcp) return broken(`${status} at the origin: nothing serves MCP at ${mcpUrl.href}, but ${atMcp.href} answers with a Bearer challenge`, `give Claude ${atMcp.href}, or serve MCP at the origin too (POST /), as people enter the bare origin`);
+    if (atMcp)
+      return broken(
+        `${status} at the origin: nothing serves MCP at ${mcpUrl.href}, but ${atMcp.href} answers with a Bearer challenge`,
+        `give Claude ${atMcp.href}, or serve MCP at the origin too (POST /), as people enter the bare origin`,
+      );
   }
   if (status >= 200 && status < 300) {
     return {
@@ -81,7 +85,10 @@ export async function checkChallenge(http: Http, mcpUrl: URL): Promise<Challenge
   }
   const target = redirectTarget(reply);
   if (target) {
-    return broken(`${status} redirect to ${target.href}: a POST does not survive redirects reliably`, `give Claude the final URL, ${target.href}, or serve MCP at ${mcpUrl.href} without redirecting`);
+    return broken(
+      `${status} redirect to ${target.href}: a POST does not survive redirects reliably`,
+      `give Claude the final URL, ${target.href}, or serve MCP at ${mcpUrl.href} without redirecting`,
+    );
   }
   switch (status) {
     case 403:
@@ -92,7 +99,10 @@ export async function checkChallenge(http: Http, mcpUrl: URL): Promise<Challenge
     case 404:
       return broken(`404: nothing at ${mcpUrl.pathname}`, 'check the path: give Claude the exact URL of the Streamable HTTP endpoint (often ending in /mcp)');
     case 405:
-      return broken('405: POST is not allowed here (an SSE-only endpoint of the 2024-11-05 revision?)', `serve MCP Streamable HTTP at ${mcpUrl.href}: requests arrive as POSTs`);
+      return broken(
+        '405: POST is not allowed here (an SSE-only endpoint of the 2024-11-05 revision?)',
+        `serve MCP Streamable HTTP at ${mcpUrl.href}: requests arrive as POSTs`,
+      );
     case 406:
       return broken(`406: refused Accept: ${MCP_POST_HEADERS.accept}`, 'accept that Accept header exactly as sent; a strict 406 on Accept breaks Claude');
     case 415:

@@ -20,7 +20,8 @@ interface Pattern {
   fix: string;
 }
 
-const listed = (message: { result?: Record<string, unknown> }) => `answered with ${Array.isArray(message.result?.tools) ? message.result.tools.length : 'no'} tools`;
+const listed = (message: { result?: Record<string, unknown> }) =>
+  `answered with ${Array.isArray(message.result?.tools) ? message.result.tools.length : 'no'} tools`;
 
 const PATTERNS: Pattern[] = [
   {
@@ -31,7 +32,8 @@ const PATTERNS: Pattern[] = [
       const { message } = await callMcp(http, mcpUrl, { ...MCP_POST_HEADERS, ...auth }, modernRequest(1, 'server/discover'), 'server/discover');
       return `answered with protocol versions ${JSON.stringify(message.result?.supportedVersions ?? [])}`;
     },
-    consequence: 'Claude opens every connection with this request; refused, it cannot negotiate 2026-07-28 and shows "Couldn\'t connect" (hauptsacheNet/typo3-mcp-server#110)',
+    consequence:
+      'Claude opens every connection with this request; refused, it cannot negotiate 2026-07-28 and shows "Couldn\'t connect" (hauptsacheNet/typo3-mcp-server#110)',
     fix: 'serve a request whose body carries a 2026-07-28 _meta envelope as 2026-07-28, taking the version and method from the body when the headers are missing',
   },
   {
@@ -57,7 +59,8 @@ const PATTERNS: Pattern[] = [
       try {
         return listed((await callMcp(http, mcpUrl, headers, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} }, 'tools/list')).message);
       } finally {
-        if (session) await http.request(mcpUrl, { method: 'DELETE', headers: { ...auth, 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_PROTOCOL_VERSION } });
+        if (session)
+          await http.request(mcpUrl, { method: 'DELETE', headers: { ...auth, 'mcp-session-id': session, 'mcp-protocol-version': LEGACY_PROTOCOL_VERSION } });
       }
     },
     consequence:
@@ -92,7 +95,7 @@ const PATTERNS: Pattern[] = [
       return listed((await callMcp(http, mcpUrl, headers, modernRequest(1, 'tools/list'), 'tools/list')).message);
     },
     consequence: 'Claude sometimes sends no version header; those of its calls will fail, and tools can vanish mid-conversation (anthropics/claude-ai-mcp#70)',
-    fix: 'take the protocol version from the body\'s _meta envelope when the MCP-Protocol-Version header is missing',
+    fix: "take the protocol version from the body's _meta envelope when the MCP-Protocol-Version header is missing",
   },
   {
     id: 'claude.no-method-header',
@@ -125,11 +128,19 @@ export async function checkClaudePatterns(http: Http, mcpUrl: URL, token: string
   for (const pattern of PATTERNS) {
     const served = pattern.era === '2025' ? eras.legacy : eras.modern;
     if (!served) {
-      findings.push(skip(pattern.id, pattern.title, `skipped: the server does not serve the ${pattern.era === '2025' ? '2025' : MODERN_PROTOCOL_VERSION} era at all (see above)`));
+      findings.push(
+        skip(
+          pattern.id,
+          pattern.title,
+          `skipped: the server does not serve the ${pattern.era === '2025' ? '2025' : MODERN_PROTOCOL_VERSION} era at all (see above)`,
+        ),
+      );
       continue;
     }
     const result: EraResult = await attempt(http, mcpUrl, () => pattern.send(http, mcpUrl, auth));
-    findings.push(result.ok ? pass(pattern.id, pattern.title, result.detail) : fail(pattern.id, pattern.title, `${result.detail}. ${pattern.consequence}`, pattern.fix));
+    findings.push(
+      result.ok ? pass(pattern.id, pattern.title, result.detail) : fail(pattern.id, pattern.title, `${result.detail}. ${pattern.consequence}`, pattern.fix),
+    );
   }
   return findings;
 }

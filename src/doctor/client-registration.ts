@@ -28,7 +28,8 @@ export interface ClientSetup {
 export async function checkClientSetup(http: Http, metadata: ServerMetadata): Promise<ClientSetup> {
   const advertised = metadata.client_id_metadata_document_supported === true;
   // RFC 8414 §2: without the list, the only method is client_secret_basic.
-  const methods = metadata.token_endpoint_auth_methods_supported === undefined ? ['client_secret_basic'] : stringList(metadata.token_endpoint_auth_methods_supported);
+  const methods =
+    metadata.token_endpoint_auth_methods_supported === undefined ? ['client_secret_basic'] : stringList(metadata.token_endpoint_auth_methods_supported);
   const cimd = advertised && methods.includes('none');
 
   const registration = await register(http, metadata.registration_endpoint, cimd);
@@ -72,7 +73,9 @@ async function register(http: Http, endpoint: unknown, cimd: boolean): Promise<{
   try {
     url = new URL(String(endpoint));
   } catch {
-    return { finding: problem(id, title, `registration_endpoint is not a URL: ${String(endpoint)}`, 'advertise the absolute URL of the registration endpoint') };
+    return {
+      finding: problem(id, title, `registration_endpoint is not a URL: ${String(endpoint)}`, 'advertise the absolute URL of the registration endpoint'),
+    };
   }
 
   const sentAt = Date.now();
@@ -96,24 +99,42 @@ async function register(http: Http, endpoint: unknown, cimd: boolean): Promise<{
       return { finding: problem(id, title, `refused Claude's redirect URI: ${said}`, fix) };
     }
     return {
-      finding: problem(id, title, `${reply.status} to Claude's registration (${said})`, `accept this registration and answer 201 with a client_id: ${JSON.stringify(CLAUDE_REGISTRATION)}`),
+      finding: problem(
+        id,
+        title,
+        `${reply.status} to Claude's registration (${said})`,
+        `accept this registration and answer 201 with a client_id: ${JSON.stringify(CLAUDE_REGISTRATION)}`,
+      ),
     };
   }
   const clientId = typeof body?.client_id === 'string' ? body.client_id : undefined;
   if (!clientId) {
-    return { finding: problem(id, title, `${reply.status}, but no client_id in the answer`, 'answer a registration with 201 and the new client_id (RFC 7591 §3.2.1)') };
+    return {
+      finding: problem(id, title, `${reply.status}, but no client_id in the answer`, 'answer a registration with 201 and the new client_id (RFC 7591 §3.2.1)'),
+    };
   }
 
   const age = ageOfRegistration(body!.client_id_issued_at, reply.headers.get('date'), sentAt);
   // A server may answer a repeated registration with the client it issued moments ago (Gatehouse does, per source
   // address): that client may be another connection's, so it is never deleted.
-  const cleanup = age !== undefined && age > 1
-    ? async () =>
-        skip('client.cleanup', TITLES.cleanup, `left client ${clientId} alone: the server answered with a client issued ${age} s earlier, which may belong to another connection`)
-    : removal(http, clientId, body!.registration_client_uri, body!.registration_access_token);
-  const finding = reply.status === 201
-    ? pass(id, title, `registered test client ${clientId}`)
-    : warn(id, title, `registered test client ${clientId} with ${reply.status}`, 'answer a successful registration with 201 Created (RFC 7591 §3.2.1); strict clients accept nothing else');
+  const cleanup =
+    age !== undefined && age > 1
+      ? async () =>
+          skip(
+            'client.cleanup',
+            TITLES.cleanup,
+            `left client ${clientId} alone: the server answered with a client issued ${age} s earlier, which may belong to another connection`,
+          )
+      : removal(http, clientId, body!.registration_client_uri, body!.registration_access_token);
+  const finding =
+    reply.status === 201
+      ? pass(id, title, `registered test client ${clientId}`)
+      : warn(
+          id,
+          title,
+          `registered test client ${clientId} with ${reply.status}`,
+          'answer a successful registration with 201 Created (RFC 7591 §3.2.1); strict clients accept nothing else',
+        );
   const kept = async () => skip('client.cleanup', TITLES.cleanup, `test client ${clientId} stays registered: the server offers no way to delete it (RFC 7592)`);
   return { finding, clientId, cleanup: cleanup ?? kept };
 }
@@ -125,7 +146,12 @@ function removal(http: Http, clientId: string, uri: unknown, token: unknown): ((
     try {
       url = new URL(uri);
     } catch {
-      return warn('client.cleanup', TITLES.cleanup, `could not delete test client ${clientId}: registration_client_uri is not a URL (${uri})`, `delete client ${clientId} on the authorization server by hand`);
+      return warn(
+        'client.cleanup',
+        TITLES.cleanup,
+        `could not delete test client ${clientId}: registration_client_uri is not a URL (${uri})`,
+        `delete client ${clientId} on the authorization server by hand`,
+      );
     }
     const reply = await http.request(url, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
     if (reached(reply) && reply.status >= 200 && reply.status < 300) {

@@ -21,7 +21,11 @@ const allowsOrigin = (headers: Headers) => {
   return allowed === '*' || allowed === CLAUDE_ORIGIN;
 };
 
-const listed = (header: string | null) => (header ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+const listed = (header: string | null) =>
+  (header ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
 
 export async function checkPreflight(http: Http, mcpUrl: URL): Promise<Finding> {
   const { preflight: title } = TITLES;

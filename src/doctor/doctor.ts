@@ -77,7 +77,13 @@ async function oauthPath(http: Http, target: URL, input: string, challenge: Chal
   const { metadata } = server;
   if (!metadata) {
     const reason = 'no authorization-server metadata';
-    return [...findings, ...skipped(oauthSteps(target).filter(([id]) => !id.startsWith('prm.') && id !== 'as.metadata' && id !== 'mcp.challenge'), reason)];
+    return [
+      ...findings,
+      ...skipped(
+        oauthSteps(target).filter(([id]) => !id.startsWith('prm.') && id !== 'as.metadata' && id !== 'mcp.challenge'),
+        reason,
+      ),
+    ];
   }
 
   const clients = await checkClientSetup(http, metadata);
@@ -118,7 +124,15 @@ function oauthSteps(target: URL): Step[] {
 }
 
 const laterSteps = (reason: string): Finding[] => [
-  ...skipped([['cors.preflight', CORS.preflight], ['cors.expose', CORS.expose], ['mcp.2025', ERAS.legacy], ['mcp.2026', ERAS.modern]], reason),
+  ...skipped(
+    [
+      ['cors.preflight', CORS.preflight],
+      ['cors.expose', CORS.expose],
+      ['mcp.2025', ERAS.legacy],
+      ['mcp.2026', ERAS.modern],
+    ],
+    reason,
+  ),
   ...skippedPatterns(`skipped: ${reason}`),
 ];
 

@@ -113,16 +113,22 @@ const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
 /** What to change when a URL cannot be reached, by the kind of failure. */
 export function fixForUnreachable(failure: Unreachable): string {
   const { code, url } = failure;
-  if (TLS_CODES.test(code)) return `serve a certificate from a public CA (Let's Encrypt will do) that covers ${url.hostname}, with its full chain: Claude verifies it`;
+  if (TLS_CODES.test(code))
+    return `serve a certificate from a public CA (Let's Encrypt will do) that covers ${url.hostname}, with its full chain: Claude verifies it`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `publish a DNS A record for ${url.hostname}`;
   if (code === 'ECONNREFUSED') return `nothing accepts connections on ${url.host}: start the server, or check the port and the proxy in front of it`;
-  if (code === 'TIMEOUT' || code === 'ETIMEDOUT') return `make ${url.host} answer within a few seconds; if a firewall drops the traffic, allow Claude's egress range 160.79.104.0/21`;
+  if (code === 'TIMEOUT' || code === 'ETIMEDOUT')
+    return `make ${url.host} answer within a few seconds; if a firewall drops the traffic, allow Claude's egress range 160.79.104.0/21`;
   return `make ${url.href} reachable from the internet over https`;
 }
 
 /** A short, single-line taste of a body for the report: tags stripped, whitespace collapsed. */
 export function excerpt(body: string, length = 160): string {
-  const text = body.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > length ? `${text.slice(0, length)}…` : text;
 }
 

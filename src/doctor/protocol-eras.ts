@@ -16,7 +16,10 @@ export type EraResult = { ok: true; detail: string } | { ok: false; detail: stri
 
 /** An MCP request the server did not answer with a result; `tokenRefused` when it was a 401 or 403. */
 export class McpCallFailure extends Error {
-  constructor(message: string, readonly tokenRefused = false) {
+  constructor(
+    message: string,
+    readonly tokenRefused = false,
+  ) {
     super(message);
   }
 }
@@ -35,8 +38,20 @@ export async function checkProtocolEras(http: Http, mcpUrl: URL, token: string |
     return other.ok ? warn(id, title, result.detail, fix) : fail(id, title, result.detail, fix);
   };
   return [
-    verdict('mcp.2025', TITLES.legacy, legacy, modern, `serve the initialize era too: Claude.ai speaks 2025-03-26, 2025-06-18 and 2025-11-25 and starts every connection with initialize`),
-    verdict('mcp.2026', TITLES.modern, modern, legacy, `serve ${MODERN_PROTOCOL_VERSION} requests too, e.g. with an MCP SDK that speaks it (the TypeScript SDK v2 answers both eras)`),
+    verdict(
+      'mcp.2025',
+      TITLES.legacy,
+      legacy,
+      modern,
+      `serve the initialize era too: Claude.ai speaks 2025-03-26, 2025-06-18 and 2025-11-25 and starts every connection with initialize`,
+    ),
+    verdict(
+      'mcp.2026',
+      TITLES.modern,
+      modern,
+      legacy,
+      `serve ${MODERN_PROTOCOL_VERSION} requests too, e.g. with an MCP SDK that speaks it (the TypeScript SDK v2 answers both eras)`,
+    ),
   ];
 }
 

@@ -41,7 +41,8 @@ export async function checkResourceMetadata(
   const pathUrl = pathInsertedMetadataUrl(mcpUrl);
   const rootUrl = rootMetadataUrl(mcpUrl);
   const locations: Location[] = [];
-  if (named && named.href !== pathUrl.href && named.href !== rootUrl.href) locations.push({ id: 'prm.challenge', url: named, namesThisResource: true, named: true });
+  if (named && named.href !== pathUrl.href && named.href !== rootUrl.href)
+    locations.push({ id: 'prm.challenge', url: named, namesThisResource: true, named: true });
   if (pathUrl.href !== rootUrl.href) locations.push({ id: 'prm.path', url: pathUrl, namesThisResource: true, named: false });
   locations.push({ id: 'prm.root', url: rootUrl, namesThisResource: pathUrl.href === rootUrl.href, named: false });
 
@@ -50,8 +51,9 @@ export async function checkResourceMetadata(
   );
 
   // A 404 at the path-inserted URL hurts only clients that look nowhere else; Claude follows the challenge and the root.
-  const usable = readings.find((reading, i) => reading.document && locations[i]!.namesThisResource && reading.finding.status !== 'fail')
-    ?? readings.find((reading) => reading.document);
+  const usable =
+    readings.find((reading, i) => reading.document && locations[i]!.namesThisResource && reading.finding.status !== 'fail') ??
+    readings.find((reading) => reading.document);
   const findings = readings.map((reading, i) => {
     const location = locations[i]!;
     if (location.id === 'prm.path' && !reading.document && reading.missing && usable?.document && usable.finding.status === 'pass') {
@@ -98,7 +100,8 @@ function readDocument(location: Location, outcome: Outcome, mcpUrl: URL, mcpInpu
     );
   }
   const servers = Array.isArray(body.authorization_servers) ? body.authorization_servers.filter((s): s is string => typeof s === 'string' && s !== '') : [];
-  if (servers.length === 0) return broken('no authorization_servers: Claude cannot tell where to sign the user in', `list the authorization server's issuer: ${shape}`);
+  if (servers.length === 0)
+    return broken('no authorization_servers: Claude cannot tell where to sign the user in', `list the authorization server's issuer: ${shape}`);
   if (typeof body.resource !== 'string') return broken('no resource', `name the MCP URL as the resource: ${shape}`);
   const document: ResourceMetadata = {
     url,

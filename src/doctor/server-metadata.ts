@@ -83,7 +83,8 @@ export async function checkServerMetadata(
 
 function checkIssuer(metadata: ServerMetadata, issuer: string, fromPrm: boolean): Finding {
   const { issuer: stated } = metadata;
-  if (typeof stated !== 'string' || stated === '') return fail('as.issuer', TITLES.issuer, 'the metadata has no issuer', `add "issuer": "${issuer}" (RFC 8414 §2: required)`);
+  if (typeof stated !== 'string' || stated === '')
+    return fail('as.issuer', TITLES.issuer, 'the metadata has no issuer', `add "issuer": "${issuer}" (RFC 8414 §2: required)`);
   if (!fromPrm) return skip('as.issuer', TITLES.issuer, `metadata says ${stated}; no PRM named an issuer to compare it with`);
   if (stated === issuer) return pass('as.issuer', TITLES.issuer, stated);
   const bySlash = stated.replace(/\/$/, '') === issuer.replace(/\/$/, '');

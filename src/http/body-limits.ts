@@ -21,7 +21,10 @@ export function boundBodies(maxBytesFor: (path: string) => number | undefined): 
     if (maxBytes === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     let limit = limits.get(maxBytes);
     if (!limit) {
-      limit = bodyLimit({ maxSize: maxBytes, onError: (c) => c.json({ error: 'invalid_request', error_description: `request body too large (at most ${maxBytes} bytes)` }, 413) });
+      limit = bodyLimit({
+        maxSize: maxBytes,
+        onError: (c) => c.json({ error: 'invalid_request', error_description: `request body too large (at most ${maxBytes} bytes)` }, 413),
+      });
       limits.set(maxBytes, limit);
     }
     return limit(c, next);

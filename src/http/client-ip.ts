@@ -5,7 +5,10 @@ import type { Context } from 'hono';
 
 export function clientIp(c: Context, trustedProxies: number): string {
   if (trustedProxies > 0) {
-    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+    const forwarded = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
     if (forwarded.length > 0) return forwarded[Math.max(0, forwarded.length - trustedProxies)]!;
   }
   try {

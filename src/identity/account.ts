@@ -33,7 +33,12 @@ export function accountRoutes(deps: AccountDeps) {
     const grantId = form.grant ?? '';
     const grant = await deps.storage.grants.find(grantId);
     if (grant && grant.userId === user.id && (await deps.storage.grants.revoke(grant.id, Date.now()))) {
-      await deps.audit(c, { type: 'grant.revoked', userId: user.id, clientId: grant.clientId, detail: { grantId: grant.id, reason: 'disconnected by the user' } });
+      await deps.audit(c, {
+        type: 'grant.revoked',
+        userId: user.id,
+        clientId: grant.clientId,
+        detail: { grantId: grant.id, reason: 'disconnected by the user' },
+      });
     }
     return c.redirect('/account', 303);
   });

@@ -61,7 +61,11 @@ export function loginRoutes(deps: LoginDeps) {
     const passwordOk = await verifyPassword(user?.passwordHash, password);
     if (!user || !passwordOk || user.disabledAt !== null) {
       const lock = await deps.throttle.failed(username, ip);
-      await deps.audit(c, { type: lock ? 'login.locked' : 'login.failed', userId: user?.id, detail: { username: username.slice(0, 64), ...(lock && { lockSeconds: lock }) } });
+      await deps.audit(c, {
+        type: lock ? 'login.locked' : 'login.failed',
+        userId: user?.id,
+        detail: { username: username.slice(0, 64), ...(lock && { lockSeconds: lock }) },
+      });
       const page = LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
       return sendPage(c, page, { status: 401 });
     }

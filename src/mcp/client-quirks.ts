@@ -51,7 +51,10 @@ export function readAsMeant(request: Request, body: unknown, strict: boolean): R
   const contradiction = message && contradictionIn(headers, message.method as string, message.params);
   if (contradiction) {
     const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
-    return { refused: true, body: { jsonrpc: '2.0', error: { code: -32020, message: `Bad Request: the request headers and body disagree: ${contradiction}` }, id } };
+    return {
+      refused: true,
+      body: { jsonrpc: '2.0', error: { code: -32020, message: `Bad Request: the request headers and body disagree: ${contradiction}` }, id },
+    };
   }
   if (strict) return { refused: false, request, quirks: [] };
 
@@ -99,7 +102,9 @@ function contradictionIn(headers: Headers, method: string, params: unknown): str
   if (nameHeader === undefined || name === undefined) return undefined;
   const decoded = decodeHeaderValue(nameHeader);
   if (decoded === name) return undefined;
-  return decoded === undefined ? 'the Mcp-Name header carries an invalid Base64 value' : `the body names ${JSON.stringify(name)} but the Mcp-Name header names ${JSON.stringify(decoded)}`;
+  return decoded === undefined
+    ? 'the Mcp-Name header carries an invalid Base64 value'
+    : `the body names ${JSON.stringify(name)} but the Mcp-Name header names ${JSON.stringify(decoded)}`;
 }
 
 /** The envelope's protocol version claim: a string, another value (malformed), or undefined when there is none. */
@@ -116,7 +121,9 @@ function nameIn(method: string, params: unknown): string | undefined {
 
 /** SEP-2243: a value that is not plain visible ASCII travels Base64-encoded between `=?base64?` and `?=`. */
 function asHeaderValue(value: string): string {
-  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !BASE64_SENTINEL.test(value) ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value) && !BASE64_SENTINEL.test(value)
+    ? value
+    : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 function decodeHeaderValue(value: string): string | undefined {

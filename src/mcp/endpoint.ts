@@ -41,11 +41,14 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     },
   });
   let notify: ServerNotifier | undefined;
-  const handler = createMcpHandler(createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall }), {
-    legacy: 'stateless',
-    ...(deps.bus && { bus: deps.bus }),
-    onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),
-  });
+  const handler = createMcpHandler(
+    createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall }),
+    {
+      legacy: 'stateless',
+      ...(deps.bus && { bus: deps.bus }),
+      onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),
+    },
+  );
   notify = handler.notify;
 
   return {

@@ -34,7 +34,11 @@ export function cacheSchemaConversions(server: McpServer): McpServer {
   const registerPrompt = server.registerPrompt.bind(server) as (...args: unknown[]) => unknown;
   type Config = { inputSchema?: unknown; outputSchema?: unknown; argsSchema?: unknown };
   server.registerTool = ((name: string, config: Config, callback: unknown) =>
-    registerTool(name, { ...config, inputSchema: cached(config.inputSchema), outputSchema: cached(config.outputSchema) }, callback)) as McpServer['registerTool'];
+    registerTool(
+      name,
+      { ...config, inputSchema: cached(config.inputSchema), outputSchema: cached(config.outputSchema) },
+      callback,
+    )) as McpServer['registerTool'];
   server.registerPrompt = ((name: string, config: Config, callback: unknown) =>
     registerPrompt(name, { ...config, argsSchema: cached(config.argsSchema) }, callback)) as McpServer['registerPrompt'];
   return server;

@@ -39,7 +39,10 @@ export interface AuthorizationRequestDeps {
   baseUrl: string;
 }
 
-export async function validateAuthorizationRequest(params: OAuthParams, deps: AuthorizationRequestDeps): Promise<{ request: AuthorizationRequest; client: Client }> {
+export async function validateAuthorizationRequest(
+  params: OAuthParams,
+  deps: AuthorizationRequestDeps,
+): Promise<{ request: AuthorizationRequest; client: Client }> {
   if (!params.client_id) throw new AuthorizationRefused(new InvalidRequest('client_id is required'));
   const client = await deps.clients.find(params.client_id);
   if (!client) throw new AuthorizationRefused(new InvalidClient('this client is not registered here; ask the app to connect again'));
@@ -65,7 +68,7 @@ export async function validateAuthorizationRequest(params: OAuthParams, deps: Au
   }
 
   const resource = resolveResource(params.resource, deps.baseUrl);
-  if (!resource) throw refuse(new InvalidTarget('resource must be one of this server\'s MCP endpoints'));
+  if (!resource) throw refuse(new InvalidTarget("resource must be one of this server's MCP endpoints"));
 
   return { request: { clientId: client.clientId, redirectUri, state, codeChallenge: params.code_challenge, scope, resource }, client };
 }

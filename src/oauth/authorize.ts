@@ -4,12 +4,7 @@ import type { Context } from 'hono';
 import type { Logger } from '../log.js';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
-import {
-  AuthorizationRefused,
-  redirectWith,
-  sealAuthorizationRequest,
-  validateAuthorizationRequest,
-} from './authorization-request.js';
+import { AuthorizationRefused, redirectWith, sealAuthorizationRequest, validateAuthorizationRequest } from './authorization-request.js';
 import type { ClientLookup } from './client-registry.js';
 import { OAuthError } from './errors.js';
 import { paramsFromSearch, readOAuthParams } from './params.js';
@@ -35,7 +30,10 @@ export function authorizeRoute(deps: AuthorizeDeps) {
       }
       const refusal = error instanceof AuthorizationRefused ? error.error : error instanceof OAuthError ? error : undefined;
       if (!refusal) throw error;
-      deps.logger.info({ req_id: c.get('requestId'), path: c.req.path, error: refusal.code, description: refusal.description, detail: refusal.detail }, 'refused');
+      deps.logger.info(
+        { req_id: c.get('requestId'), path: c.req.path, error: refusal.code, description: refusal.description, detail: refusal.detail },
+        'refused',
+      );
       return sendPage(c, ErrorPage({ title: 'This connection request is not valid', message: refusal.description }), { status: 400 });
     }
   };

@@ -68,7 +68,8 @@ export class ClientAssertions {
     }
     if (this.spent.has(key)) return false;
     if (this.spent.size >= this.spent.max) this.spent.purgeStale();
-    if (this.spent.size >= this.spent.max) throw new InvalidClient('too many client assertions are in use to check this one for replay: try again in a few minutes');
+    if (this.spent.size >= this.spent.max)
+      throw new InvalidClient('too many client assertions are in use to check this one for replay: try again in a few minutes');
     this.spent.set(key, true, { ttl: Math.max(1, until - Date.now()) });
     return true;
   }
@@ -85,7 +86,8 @@ export class ClientAssertions {
       this.keySets.set(jwksUri, keys);
       return keys;
     } catch (error) {
-      if (error instanceof OutboundFetchError) throw new InvalidClient(`the client's jwks_uri could not be used: ${error.publicReason}`, { detail: `${jwksUri}: ${error.message}` });
+      if (error instanceof OutboundFetchError)
+        throw new InvalidClient(`the client's jwks_uri could not be used: ${error.publicReason}`, { detail: `${jwksUri}: ${error.message}` });
       if (error instanceof TypeError) throw new InvalidClient(`the client's jwks_uri could not be used: ${error.message}`);
       throw error;
     }

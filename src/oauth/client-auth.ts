@@ -11,7 +11,10 @@ const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
 
 export class InvalidClientCredentials extends InvalidClient {
   /** RFC 6749 §5.2: a client that tried Basic gets a Basic challenge back. */
-  constructor(description: string, readonly challenge?: string) {
+  constructor(
+    description: string,
+    readonly challenge?: string,
+  ) {
     super(description);
   }
 }

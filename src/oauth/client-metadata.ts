@@ -43,7 +43,10 @@ function schemaFor(rules: MetadataRules) {
     token_endpoint_auth_method: z.enum(rules.authMethods as [TokenEndpointAuthMethod, ...TokenEndpointAuthMethod[]]).default(rules.defaultAuthMethod),
     // Many clients omit grant_types yet expect refresh tokens, so the default includes them (RFC 7591 lets the
     // server choose what it registers; the answer says what it chose).
-    grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).default(['authorization_code', 'refresh_token']),
+    grant_types: z
+      .array(z.enum(['authorization_code', 'refresh_token']))
+      .min(1)
+      .default(['authorization_code', 'refresh_token']),
     response_types: z.array(z.literal('code')).min(1).default(['code']),
     client_name: text(200).optional(),
     client_uri: webUri.optional(),

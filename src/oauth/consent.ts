@@ -111,7 +111,12 @@ export function consentRoutes(deps: ConsentDeps) {
       createdAt: now,
       expiresAt: now + deps.authCodeTtlSeconds * 1000,
     });
-    await deps.audit(c, { type: 'consent.approved', userId: user.id, clientId: request.clientId, detail: { scope: request.scope.join(' '), resource: request.resource } });
+    await deps.audit(c, {
+      type: 'consent.approved',
+      userId: user.id,
+      clientId: request.clientId,
+      detail: { scope: request.scope.join(' '), resource: request.resource },
+    });
     return c.redirect(redirectWith(request.redirectUri, { code, ...respond }), 303);
   });
 

@@ -29,7 +29,9 @@ export function isMetadataDocumentUrl(clientId: string, allowLocal = false): boo
     return false;
   }
   const schemeOk = url.protocol === 'https:' || (allowLocal && url.protocol === 'http:');
-  return schemeOk && url.pathname !== '/' && !clientId.includes('#') && !url.username && !url.password && !/\/\.\.?(\/|$)/.test(clientId.slice(url.origin.length));
+  return (
+    schemeOk && url.pathname !== '/' && !clientId.includes('#') && !url.username && !url.password && !/\/\.\.?(\/|$)/.test(clientId.slice(url.origin.length))
+  );
 }
 
 /** Validates a document: RFC 7591 metadata whose client_id is the URL it came from, with a name and no secret. */

@@ -66,7 +66,11 @@ export function registrationRoutes(deps: RegisterDeps) {
       registrationTokenHash: sha256(registrationToken),
     };
     await deps.clients.create(client);
-    await deps.audit(c, { type: 'client.registered', clientId: client.clientId, detail: { clientName: metadata.client_name ?? null, redirectUris: metadata.redirect_uris } });
+    await deps.audit(c, {
+      type: 'client.registered',
+      clientId: client.clientId,
+      detail: { clientName: metadata.client_name ?? null, redirectUris: metadata.redirect_uris },
+    });
     const body = { ...describe(client), ...(secret && { client_secret: secret }), registration_access_token: registrationToken };
     return c.json(body, 201);
   });
@@ -84,7 +88,10 @@ export function registrationRoutes(deps: RegisterDeps) {
     if (request.client_id !== client.clientId) throw new InvalidClientMetadata('client_id must be present and match the client being updated');
     const forbidden = MANAGEMENT_FIELDS.filter((field) => field in request);
     if (forbidden.length > 0) throw new InvalidClientMetadata(`${forbidden.join(', ')} cannot be sent in an update (RFC 7592 §2.2)`);
-    if (request.client_secret !== undefined && !(client.secretHash && typeof request.client_secret === 'string' && safeEqual(sha256(request.client_secret), client.secretHash))) {
+    if (
+      request.client_secret !== undefined &&
+      !(client.secretHash && typeof request.client_secret === 'string' && safeEqual(sha256(request.client_secret), client.secretHash))
+    ) {
       throw new InvalidClientMetadata('client_secret does not match the one issued');
     }
     const { client_id: _id, client_secret: _secret, ...fields } = request;

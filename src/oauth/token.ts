@@ -102,7 +102,8 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   if (token.rotatedAt !== null && now > token.rotatedAt + deps.ttl.refreshGrace * 1000) {
     // RFC 9700 §4.14.2: an old refresh token used again means two parties hold it; end the whole grant.
     await audit({ type: 'refresh.reuse_detected', userId: grant.userId, detail: { grantId: grant.id } });
-    if (await grants.revoke(grant.id, now)) await audit({ type: 'grant.revoked', userId: grant.userId, detail: { grantId: grant.id, reason: 'refresh token reused' } });
+    if (await grants.revoke(grant.id, now))
+      await audit({ type: 'grant.revoked', userId: grant.userId, detail: { grantId: grant.id, reason: 'refresh token reused' } });
     throw new InvalidGrant('the refresh token was already used; the grant has been revoked');
   }
   const scope = narrowScope(params.scope, grant.scope);

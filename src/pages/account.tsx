@@ -39,7 +39,12 @@ export function AccountPage(props: { username: string; csrf: string; apps: Conne
                   <b>{app.clientName}</b>
                   <div class="muted">{app.redirectHost}</div>
                 </td>
-                <td data-label="Access">{app.scope.split(' ').map((scope) => SCOPE_DESCRIPTIONS[scope]?.title ?? scope).join(', ')}</td>
+                <td data-label="Access">
+                  {app.scope
+                    .split(' ')
+                    .map((scope) => SCOPE_DESCRIPTIONS[scope]?.title ?? scope)
+                    .join(', ')}
+                </td>
                 <td data-label="Connected">{when(app.createdAt)}</td>
                 <td data-label="Last used">{when(app.lastUsedAt)}</td>
                 <td>

@@ -34,9 +34,8 @@ export function ConsentPage(props: {
       <h1>Allow {name} to access your account?</h1>
       {props.impersonates && (
         <p class="warning" role="alert">
-          <strong>This is not {props.impersonates}.</strong> This app calls itself “{name}”, but it would send your answer
-          to <span class="host">{props.redirectHost}</span>, which {props.impersonates} does not use. Deny unless you are
-          certain who asks.
+          <strong>This is not {props.impersonates}.</strong> This app calls itself “{name}”, but it would send your answer to{' '}
+          <span class="host">{props.redirectHost}</span>, which {props.impersonates} does not use. Deny unless you are certain who asks.
         </p>
       )}
       {props.trust === 'verified' && <p class="trust verified">Verified app: this server knows {name} and where it receives your answer.</p>}
@@ -66,8 +65,7 @@ export function ConsentPage(props: {
       )}
       {props.loopbackOnly && (
         <p class="warning" role="note">
-          This app runs on your own computer: it can only receive the answer on this machine. Allow it only if you just
-          started it yourself.
+          This app runs on your own computer: it can only receive the answer on this machine. Allow it only if you just started it yourself.
         </p>
       )}
       <p>{name} asks to:</p>

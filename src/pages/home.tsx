@@ -9,8 +9,8 @@ export function HomePage(props: { origin: string }) {
         <code class="host">{props.origin}</code>
       </p>
       <p class="muted">
-        <code>{props.origin}/mcp</code> works too, for clients that ask for the MCP endpoint itself. You will be asked
-        to sign in and approve the connection. <a href="/account">Manage connected apps</a>.
+        <code>{props.origin}/mcp</code> works too, for clients that ask for the MCP endpoint itself. You will be asked to sign in and approve the connection.{' '}
+        <a href="/account">Manage connected apps</a>.
       </p>
     </Layout>
   );

@@ -57,7 +57,12 @@ export class AccessTokenVerifier implements TokenVerifier {
 
     let payload;
     try {
-      ({ payload } = await this.keys.verify(token, { issuer: this.issuer, audience: resource.audiences as string[], typ: 'at+jwt', requiredClaims: REQUIRED_CLAIMS }));
+      ({ payload } = await this.keys.verify(token, {
+        issuer: this.issuer,
+        audience: resource.audiences as string[],
+        typ: 'at+jwt',
+        requiredClaims: REQUIRED_CLAIMS,
+      }));
     } catch (error) {
       throw new InvalidAccessToken(describe(error));
     }

@@ -114,9 +114,11 @@ export class ExternalTokenVerifier implements TokenVerifier {
     const now = Date.now();
     if (claims.active !== true) throw new InvalidAccessToken('the access token is not active');
     if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) throw new InvalidAccessToken('the access token has expired');
-    if (claims.iss !== undefined && !this.settings.issuers.includes(String(claims.iss))) throw new InvalidAccessToken('the access token was issued by another server');
+    if (claims.iss !== undefined && !this.settings.issuers.includes(String(claims.iss)))
+      throw new InvalidAccessToken('the access token was issued by another server');
     const audiences = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (audiences && !audiences.some((named) => accepted.includes(String(named)))) throw new InvalidAccessToken('the access token was issued for another resource');
+    if (audiences && !audiences.some((named) => accepted.includes(String(named))))
+      throw new InvalidAccessToken('the access token was issued for another resource');
     if (claims.sub === undefined) throw new InvalidAccessToken('the access token names no subject');
     const cacheUntil = Math.min(now + INTROSPECTION_CACHE_MS, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity);
     return { claims, cacheUntil };
@@ -133,7 +135,8 @@ function grantedScopes(claims: JWTPayload): string[] {
 function translate(error: unknown): Error {
   if (error instanceof InvalidAccessToken || error instanceof VerificationUnavailable) return error;
   if (error instanceof errors.JWTExpired) return new InvalidAccessToken('the access token has expired');
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') return new InvalidAccessToken('the access token was issued for another resource');
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud')
+    return new InvalidAccessToken('the access token was issued for another resource');
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return new InvalidAccessToken('the access token is not valid yet');
   if (error instanceof errors.JWKSNoMatchingKey) return new InvalidAccessToken('the access token is signed by a key its issuer does not publish');
   if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {

@@ -20,7 +20,9 @@ export class IssuerKeys {
   for(issuer: string): Promise<JWTVerifyGetKey> {
     let keySet = this.keySets.get(issuer);
     if (!keySet) {
-      keySet = this.locate(issuer).then((url) => createRemoteJWKSet(url, { timeoutDuration: TIMEOUT_MS, cooldownDuration: COOLDOWN_MS, cacheMaxAge: MAX_AGE_MS }));
+      keySet = this.locate(issuer).then((url) =>
+        createRemoteJWKSet(url, { timeoutDuration: TIMEOUT_MS, cooldownDuration: COOLDOWN_MS, cacheMaxAge: MAX_AGE_MS }),
+      );
       this.keySets.set(issuer, keySet);
       keySet.catch(() => setTimeout(() => this.keySets.delete(issuer), COOLDOWN_MS).unref());
     }

@@ -118,7 +118,11 @@ export class ClientsRepository {
 
   /** Replaces a dynamically registered client's metadata (RFC 7592 §2.2). */
   async updateMetadata(clientId: string, metadata: ClientMetadata, now: number): Promise<void> {
-    await this.db.updateTable('clients').set({ metadata: JSON.stringify(metadata), updated_at: now }).where('client_id', '=', clientId).execute();
+    await this.db
+      .updateTable('clients')
+      .set({ metadata: JSON.stringify(metadata), updated_at: now })
+      .where('client_id', '=', clientId)
+      .execute();
   }
 
   /**
@@ -168,7 +172,9 @@ export class ClientsRepository {
                     g('g.revoked_at', 'is', null),
                     g.or([
                       g('g.created_at', '>', recent),
-                      g.exists(g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>', recent)),
+                      g.exists(
+                        g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>', recent),
+                      ),
                     ]),
                   ]),
                 ]),

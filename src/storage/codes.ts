@@ -23,7 +23,11 @@ export class CodesRepository {
   constructor(private readonly db: Db) {
     this.#find = compiled(db, ['codeHash'], (slot) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', slot('codeHash')));
     this.#consume = compiled(db, ['codeHash', 'now'], (slot) =>
-      db.updateTable('authorization_codes').set({ used_at: slot('now') }).where('code_hash', '=', slot('codeHash')).where('used_at', 'is', null),
+      db
+        .updateTable('authorization_codes')
+        .set({ used_at: slot('now') })
+        .where('code_hash', '=', slot('codeHash'))
+        .where('used_at', 'is', null),
     );
   }
 

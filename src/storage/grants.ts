@@ -72,10 +72,15 @@ export class GrantsRepository {
       }),
     );
     this.#insertRefreshToken = compiled(db, ['tokenHash', 'grantId', 'createdAt', 'expiresAt'], (slot) =>
-      db.insertInto('refresh_tokens').values({ token_hash: slot('tokenHash'), grant_id: slot('grantId'), created_at: slot('createdAt'), expires_at: slot('expiresAt'), rotated_at: null }),
+      db
+        .insertInto('refresh_tokens')
+        .values({ token_hash: slot('tokenHash'), grant_id: slot('grantId'), created_at: slot('createdAt'), expires_at: slot('expiresAt'), rotated_at: null }),
     );
     this.#linkCode = compiled(db, ['codeHash', 'grantId'], (slot) =>
-      db.updateTable('authorization_codes').set({ grant_id: slot('grantId') }).where('code_hash', '=', slot('codeHash')),
+      db
+        .updateTable('authorization_codes')
+        .set({ grant_id: slot('grantId') })
+        .where('code_hash', '=', slot('codeHash')),
     );
     this.#findRefreshToken = compiled(db, ['tokenHash'], (slot) =>
       db
@@ -86,9 +91,18 @@ export class GrantsRepository {
         .where('t.token_hash', '=', slot('tokenHash')),
     );
     this.#markRotated = compiled(db, ['tokenHash', 'now'], (slot) =>
-      db.updateTable('refresh_tokens').set({ rotated_at: slot('now') }).where('token_hash', '=', slot('tokenHash')).where('rotated_at', 'is', null),
+      db
+        .updateTable('refresh_tokens')
+        .set({ rotated_at: slot('now') })
+        .where('token_hash', '=', slot('tokenHash'))
+        .where('rotated_at', 'is', null),
     );
-    this.#markUsed = compiled(db, ['grantId', 'now'], (slot) => db.updateTable('grants').set({ last_used_at: slot('now') }).where('id', '=', slot('grantId')));
+    this.#markUsed = compiled(db, ['grantId', 'now'], (slot) =>
+      db
+        .updateTable('grants')
+        .set({ last_used_at: slot('now') })
+        .where('id', '=', slot('grantId')),
+    );
   }
 
   /** Called after each revocation commits, so in-process caches learn of it at once. */
@@ -100,7 +114,8 @@ export class GrantsRepository {
   async createFromCode(codeHash: string, grant: Omit<Grant, 'revokedAt'>, refresh: NewRefreshToken | undefined): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await this.#insertGrant(trx, grant);
-      if (refresh) await this.#insertRefreshToken(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
+      if (refresh)
+        await this.#insertRefreshToken(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
       await this.#linkCode(trx, { codeHash, grantId: grant.id });
     });
   }
@@ -143,7 +158,11 @@ export class GrantsRepository {
       const result = await trx.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst();
       await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute();
       if (result.numUpdatedRows !== 1n) return false;
-      await trx.insertInto('revoked_grants').values({ grant_id: grantId, revoked_at: now }).onConflict((conflict) => conflict.column('grant_id').doNothing()).execute();
+      await trx
+        .insertInto('revoked_grants')
+        .values({ grant_id: grantId, revoked_at: now })
+        .onConflict((conflict) => conflict.column('grant_id').doNothing())
+        .execute();
       return true;
     });
     if (revoked) this.revocations.emit([grantId]);

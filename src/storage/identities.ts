@@ -37,12 +37,21 @@ export class IdentitiesRepository {
           const details = { email: identity.email ?? null, name: identity.name ?? null, last_login_at: now };
           if (known) {
             await trx.updateTable('user_identities').set(details).where('issuer', '=', identity.issuer).where('subject', '=', identity.subject).execute();
-            return { id: known.id, username: known.username, passwordHash: known.password_hash, createdAt: Number(known.created_at), disabledAt: known.disabled_at === null ? null : Number(known.disabled_at) };
+            return {
+              id: known.id,
+              username: known.username,
+              passwordHash: known.password_hash,
+              createdAt: Number(known.created_at),
+              disabledAt: known.disabled_at === null ? null : Number(known.disabled_at),
+            };
           }
           const username = await freeUsername(trx, identity.preferredUsername);
           const user = { id: randomUUID(), username, password_hash: NO_PASSWORD, created_at: now, disabled_at: null };
           await trx.insertInto('users').values(user).execute();
-          await trx.insertInto('user_identities').values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, ...details }).execute();
+          await trx
+            .insertInto('user_identities')
+            .values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, ...details })
+            .execute();
           return { id: user.id, username, passwordHash: NO_PASSWORD, createdAt: now, disabledAt: null };
         });
       } catch (error) {
@@ -53,12 +62,22 @@ export class IdentitiesRepository {
   }
 
   async tokens(issuer: string, userId: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('user_identities').select('tokens_encrypted').where('issuer', '=', issuer).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('user_identities')
+      .select('tokens_encrypted')
+      .where('issuer', '=', issuer)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return row?.tokens_encrypted ?? undefined;
   }
 
   async storeTokens(issuer: string, userId: string, tokensEncrypted: string | null): Promise<void> {
-    await this.db.updateTable('user_identities').set({ tokens_encrypted: tokensEncrypted }).where('issuer', '=', issuer).where('user_id', '=', userId).execute();
+    await this.db
+      .updateTable('user_identities')
+      .set({ tokens_encrypted: tokensEncrypted })
+      .where('issuer', '=', issuer)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   async listForUser(userId: string): Promise<{ issuer: string; subject: string; email: string | null; name: string | null; lastLoginAt: number }[]> {
@@ -67,14 +86,20 @@ export class IdentitiesRepository {
   }
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+
 /** `wanted`, or `wanted-2`, `wanted-3`… whichever no user has yet. */
 async function freeUsername(db: Db, wanted: string): Promise<string> {
-  // eslint-disable-next-line no-control-regex -- control characters are what this removes
-  const base = wanted.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 60) || 'user';
+  const base = wanted.replace(CONTROL_CHARACTERS, '').trim().slice(0, 60) || 'user';
   const taken = new Set(
-    (await db.selectFrom('users').select('username').where('username', 'like', sql<string>`${`${base.replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`).execute()).map(
-      (row) => row.username,
-    ),
+    (
+      await db
+        .selectFrom('users')
+        .select('username')
+        .where('username', 'like', sql<string>`${`${base.replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`)
+        .execute()
+    ).map((row) => row.username),
   );
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;

@@ -37,7 +37,8 @@ export interface StorageOptions {
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '08001', '08006']);
 const isConnectionError = (error: unknown) =>
-  CONNECTION_ERRORS.has((error as { code?: string }).code ?? '') || /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error).message));
+  CONNECTION_ERRORS.has((error as { code?: string }).code ?? '') ||
+  /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error).message));
 
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
   const db = openDatabase(databaseUrl, { poolSize: options.poolSize ?? 10, onError: options.onError ?? (() => undefined) });

@@ -97,7 +97,10 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       // How a client came to be: registered dynamically, pre-registered by the operator, or described by its own
       // metadata document (a cached copy, so grants can reference it).
-      await db.schema.alterTable('clients').addColumn('kind', 'text', (c) => c.notNull().defaultTo('dynamic')).execute();
+      await db.schema
+        .alterTable('clients')
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('dynamic'))
+        .execute();
       // RFC 7592: the hash of the token that lets a dynamically registered client read, update or delete itself.
       await db.schema.alterTable('clients').addColumn('registration_token_hash', 'text').execute();
       await db.schema.alterTable('clients').addColumn('updated_at', 'bigint').execute();
@@ -109,10 +112,16 @@ export const migrations: Record<string, Migration> = {
     async up(db: Kysely<any>) {
       // Key rotation: a new key is published first and signs only from activates_at; retired_at may lie ahead.
       await db.schema.alterTable('signing_keys').addColumn('activates_at', 'bigint').execute();
-      await db.updateTable('signing_keys').set((eb) => ({ activates_at: eb.ref('created_at') })).execute();
+      await db
+        .updateTable('signing_keys')
+        .set((eb) => ({ activates_at: eb.ref('created_at') }))
+        .execute();
       // When a grant last had tokens issued (exchange or refresh), shown on the account page.
       await db.schema.alterTable('grants').addColumn('last_used_at', 'bigint').execute();
-      await db.updateTable('grants').set((eb) => ({ last_used_at: eb.ref('created_at') })).execute();
+      await db
+        .updateTable('grants')
+        .set((eb) => ({ last_used_at: eb.ref('created_at') }))
+        .execute();
 
       await db.schema
         .createTable('audit_events')
@@ -130,10 +139,17 @@ export const migrations: Record<string, Migration> = {
   '0004_notes_search_text': {
     async up(db: Kysely<any>) {
       // Lower-cased in JavaScript, which folds every script: SQLite's lower() and LIKE fold ASCII only.
-      await db.schema.alterTable('notes').addColumn('search_text', 'text', (c) => c.notNull().defaultTo('')).execute();
+      await db.schema
+        .alterTable('notes')
+        .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
+        .execute();
       const notes = await db.selectFrom('notes').select(['id', 'title', 'body']).execute();
       for (const note of notes) {
-        await db.updateTable('notes').set({ search_text: `${note.title}\n${note.body}`.toLowerCase() }).where('id', '=', note.id).execute();
+        await db
+          .updateTable('notes')
+          .set({ search_text: `${note.title}\n${note.body}`.toLowerCase() })
+          .where('id', '=', note.id)
+          .execute();
       }
     },
   },

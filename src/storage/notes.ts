@@ -23,7 +23,14 @@ export class NotesRepository {
   constructor(private readonly db: Db) {}
 
   async create(userId: string, input: { title: string; body: string }): Promise<Note> {
-    const row = { id: randomUUID(), user_id: userId, title: input.title, body: input.body, created_at: Date.now(), search_text: searchText(input.title, input.body) };
+    const row = {
+      id: randomUUID(),
+      user_id: userId,
+      title: input.title,
+      body: input.body,
+      created_at: Date.now(),
+      search_text: searchText(input.title, input.body),
+    };
     await this.db.insertInto('notes').values(row).execute();
     return toNote(row);
   }

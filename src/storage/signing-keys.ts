@@ -12,7 +12,15 @@ export interface StoredSigningKey {
   retiredAt: number | null;
 }
 
-type KeyRow = { kid: string; alg: string; public_jwk: string; private_jwk_encrypted: string; created_at: number; activates_at: number | null; retired_at: number | null };
+type KeyRow = {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_jwk_encrypted: string;
+  created_at: number;
+  activates_at: number | null;
+  retired_at: number | null;
+};
 
 const toKey = (row: KeyRow): StoredSigningKey => ({
   kid: row.kid,

@@ -42,7 +42,11 @@ export class UsersRepository {
   /** Creates the user unless the name is taken (by an instance starting alongside); true when this call created it. */
   async createUnlessTaken(input: { username: string; passwordHash: string }): Promise<boolean> {
     const row = { id: randomUUID(), username: input.username, password_hash: input.passwordHash, created_at: Date.now(), disabled_at: null };
-    const result = await this.db.insertInto('users').values(row).onConflict((conflict) => conflict.column('username').doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('users')
+      .values(row)
+      .onConflict((conflict) => conflict.column('username').doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
@@ -57,7 +61,10 @@ export class UsersRepository {
   }
 
   async count(): Promise<number> {
-    const { count } = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+    const { count } = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
     return Number(count);
   }
 
@@ -97,7 +104,12 @@ export class UsersRepository {
 
   /** Lets a disabled user sign in again; false when the user was not disabled. Revoked grants stay revoked. */
   async enable(userId: string): Promise<boolean> {
-    const result = await this.db.updateTable('users').set({ disabled_at: null }).where('id', '=', userId).where('disabled_at', 'is not', null).executeTakeFirst();
+    const result = await this.db
+      .updateTable('users')
+      .set({ disabled_at: null })
+      .where('id', '=', userId)
+      .where('disabled_at', 'is not', null)
+      .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 }

@@ -54,7 +54,11 @@ describe('gatehouse grants and clients show', () => {
     ]);
     const grants = json(all) as ListedGrant[];
     assert.equal(grants.length, 2);
-    assert.deepEqual(grants.map((grant) => grant.client_name), ['Other app', 'Claude CLI test'], 'newest first');
+    assert.deepEqual(
+      grants.map((grant) => grant.client_name),
+      ['Other app', 'Claude CLI test'],
+      'newest first',
+    );
     const grant = grants[1]!;
     assert.equal(grant.user, ADMIN.username);
     assert.equal(grant.client_id, claude.client.client_id);
@@ -64,7 +68,10 @@ describe('gatehouse grants and clients show', () => {
     assert.ok(Date.parse(grant.last_used) >= Date.parse(grant.created));
     assert.match(table.stdout, /^ID\s+USER\s+CLIENT\s+SCOPES\s+CREATED\s+LAST_USED\n/);
     assert.match(table.stdout, /admin\s+Claude CLI test\s+mcp:tools/);
-    assert.deepEqual((json(byClient) as ListedGrant[]).map((g) => g.id), [grant.id]);
+    assert.deepEqual(
+      (json(byClient) as ListedGrant[]).map((g) => g.id),
+      [grant.id],
+    );
     assert.equal((json(byUser) as ListedGrant[]).length, 2);
 
     const shown = json(show);
@@ -134,13 +141,10 @@ describe('gatehouse grants and clients show', () => {
     assert.equal((await whoami(other.tokens.access_token)).status, 401);
     assert.equal(await gh.gatehouse.storage.clients.find(other.client.client_id), undefined);
     const events = await gh.gatehouse.storage.audit.list({ limit: 2, clientId: other.client.client_id });
-    assert.deepEqual(
-      events.map((event) => [event.type, event.detail!.reason ?? event.detail!.grantsRevoked]).sort(),
-      [
-        ['client.deleted', 1],
-        ['grant.revoked', 'client removed from the command line'],
-      ],
-    );
+    assert.deepEqual(events.map((event) => [event.type, event.detail!.reason ?? event.detail!.grantsRevoked]).sort(), [
+      ['client.deleted', 1],
+      ['grant.revoked', 'client removed from the command line'],
+    ]);
   });
 });
 

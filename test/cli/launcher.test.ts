@@ -28,7 +28,10 @@ describe('bin/gatehouse.js without a build', { skip: onceOnly }, () => {
         cwd: tmpdir(), // tsx is found from the launcher, not from where it is run
         env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'test', LOG_LEVEL: 'silent' },
       });
-    const [help, refused] = await Promise.all([launch(['--help']), launch(['users', 'passwd', 'nobody']).catch((error: { code: number; stderr: string }) => error)]);
+    const [help, refused] = await Promise.all([
+      launch(['--help']),
+      launch(['users', 'passwd', 'nobody']).catch((error: { code: number; stderr: string }) => error),
+    ]);
     assert.match(help.stdout, /^Usage: gatehouse \[options\] \[command\]/);
     for (const command of ['start', 'users', 'clients', 'grants', 'keys', 'audit', 'doctor']) assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
     assert.equal((refused as { code: number }).code, 1);

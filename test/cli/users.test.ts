@@ -57,9 +57,20 @@ describe('gatehouse users', () => {
   });
 
   it('lists users with their upstream identities, as JSON and as a table', async () => {
-    const user = await gh.gatehouse.storage.identities.resolve({ issuer: 'https://idp.example', subject: 'sub-1', preferredUsername: 'dana', email: 'dana@example.com' });
+    const user = await gh.gatehouse.storage.identities.resolve({
+      issuer: 'https://idp.example',
+      subject: 'sub-1',
+      preferredUsername: 'dana',
+      email: 'dana@example.com',
+    });
     const [listed, table] = await Promise.all([run(['users', 'list', '--json']), run(['users', 'list'])]);
-    const users = json(listed) as { id: string; username: string; created: string; disabled: string | null; identities: { issuer: string; email: string | null }[] }[];
+    const users = json(listed) as {
+      id: string;
+      username: string;
+      created: string;
+      disabled: string | null;
+      identities: { issuer: string; email: string | null }[];
+    }[];
     assert.deepEqual(users.map((u) => u.username).sort(), [ADMIN.username, 'alice', 'bob', 'dana']);
     assert.deepEqual([users[0]!.username, users[3]!.username], [ADMIN.username, 'dana'], 'oldest first');
     const dana = users.find((u) => u.username === 'dana')!;
@@ -73,7 +84,7 @@ describe('gatehouse users', () => {
     assert.ok(!listed.stdout.includes('argon2'), 'no password hash is printed');
   });
 
-  it('changes a password, ending the user\'s sessions; refuses an unknown user', async () => {
+  it("changes a password, ending the user's sessions; refuses an unknown user", async () => {
     const browser = new Browser();
     await obtainTokens(gh, { username: 'alice', password: 'alice password 1', browser });
     assert.equal((await browser.go(new URL('/account', gh.baseUrl))).url.pathname, '/account', 'signed in');
@@ -82,7 +93,10 @@ describe('gatehouse users', () => {
     const sessionsBefore = (await sessions()).length;
     assert.ok(sessionsBefore >= 1);
 
-    const [changed, unknown] = await Promise.all([run(['users', 'passwd', 'alice', '--password-stdin', '--json'], 'alice password 2\n'), run(['users', 'passwd', 'nobody'])]);
+    const [changed, unknown] = await Promise.all([
+      run(['users', 'passwd', 'alice', '--password-stdin', '--json'], 'alice password 2\n'),
+      run(['users', 'passwd', 'nobody']),
+    ]);
     assert.equal(changed.code, 0, changed.stderr);
     assert.deepEqual(json(changed), { username: 'alice', sessions_ended: sessionsBefore });
     assert.deepEqual(await sessions(), []);
@@ -116,7 +130,12 @@ describe('gatehouse users', () => {
 
     // Another process revoked the grants: the server learns of it from its database poll (every 2 s).
     assert.ok(await eventually(async () => (await whoami(tokens.access_token)).status === 401), 'the access token is refused within 5 s');
-    const refresh = await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+    const refresh = await tokenRequest(gh, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(refresh.status, 400);
     assert.equal((await refresh.json()).error, 'invalid_grant');
     await assert.rejects(obtainTokens(gh, { username: 'bob', password: 'bob password 1' }), /got \/login/);

@@ -85,7 +85,12 @@ function spawnInstance(env: Record<string, string>, port: number): Instance {
 
 async function untilReady(instance: Instance): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`${instance.url}/readyz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${instance.url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (instance.child.exitCode !== null || Date.now() > deadline) {
       await instance.kill();
       throw new Error(`instance on ${instance.port} did not start`);

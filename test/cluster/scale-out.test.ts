@@ -45,7 +45,8 @@ async function authorize(cluster: Cluster, instance: Instance, client: Client, b
     code_challenge: challenge,
     code_challenge_method: 'S256',
     resource: `${cluster.baseUrl}/mcp`,
-  })) url.searchParams.set(key, value);
+  }))
+    url.searchParams.set(key, value);
   const callback = await signInAndDecide(url, { browser });
   return { code: callback.searchParams.get('code')!, verifier };
 }
@@ -78,7 +79,12 @@ async function listen(instance: Instance, token: string) {
       'mcp-method': 'subscriptions/listen',
       authorization: `Bearer ${token}`,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: MODERN_ENVELOPE } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'subscriptions/listen',
+      params: { notifications: { toolsListChanged: true }, _meta: MODERN_ENVELOPE },
+    }),
   });
   assert.equal(response.status, 200);
   const methods: string[] = [];
@@ -183,7 +189,11 @@ describe('scale out: crashes and restarts', { skip: needsServices || onceOnly },
     const issued: { access_token: string; refresh_token: string }[] = [];
     const burst = [
       ...Array.from({ length: 60 }, (_, i) =>
-        fetch(`${a.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: `burst ${i}` }) })
+        fetch(`${a.url}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: `burst ${i}` }),
+        })
           .then(async (response) => response.status === 201 && registered.push((await response.json()) as Client))
           .catch(() => undefined),
       ),
@@ -196,7 +206,10 @@ describe('scale out: crashes and restarts', { skip: needsServices || onceOnly },
     setTimeout(() => void a.kill(), 40);
     await Promise.all(burst);
     await a.kill();
-    assert.ok(registered.length + issued.length < burst.length, `the crash came mid-burst (${registered.length} registrations, ${issued.length} exchanges confirmed)`);
+    assert.ok(
+      registered.length + issued.length < burst.length,
+      `the crash came mid-burst (${registered.length} registrations, ${issued.length} exchanges confirmed)`,
+    );
     const restarted = await cluster.start(a.port);
 
     for (const confirmed of registered) {
@@ -212,7 +225,9 @@ describe('scale out: crashes and restarts', { skip: needsServices || onceOnly },
     const db = new pg.Client({ connectionString: cluster.database.url });
     await db.connect();
     try {
-      const orphans = await db.query(`select g.id from grants g where not exists (select 1 from refresh_tokens t where t.grant_id = g.id) and g.revoked_at is null`);
+      const orphans = await db.query(
+        `select g.id from grants g where not exists (select 1 from refresh_tokens t where t.grant_id = g.id) and g.revoked_at is null`,
+      );
       assert.equal(orphans.rowCount, 0, 'no grant without its refresh token');
       const unlinked = await db.query(`select 1 from grants g where not exists (select 1 from authorization_codes c where c.grant_id = g.id)`);
       assert.equal(unlinked.rowCount, 0, 'every grant is linked to the code that earned it');

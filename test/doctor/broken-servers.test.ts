@@ -35,8 +35,14 @@ function assertOnly(findings: Finding[], id: string, status: 'fail' | 'warn', de
 describe('doctor against deliberately broken servers', () => {
   it('passes the fake server as it is, so every test below breaks one thing only', async () => {
     const { findings, server } = await doctor({});
-    assert.deepEqual(findings.filter((f) => f.status !== 'pass' && f.status !== 'skip'), []);
-    assert.deepEqual(findings.filter((f) => f.status === 'skip').map((f) => f.id), ['url.https', 'url.address']);
+    assert.deepEqual(
+      findings.filter((f) => f.status !== 'pass' && f.status !== 'skip'),
+      [],
+    );
+    assert.deepEqual(
+      findings.filter((f) => f.status === 'skip').map((f) => f.id),
+      ['url.https', 'url.address'],
+    );
     assert.match(find(findings, 'mcp.2025').detail, /with a session; tools\/list → 2 tools/);
     assert.match(find(findings, 'mcp.2026').detail, /2 tools/);
     assert.equal(find(findings, 'client.cleanup').status, 'pass');
@@ -58,16 +64,34 @@ describe('doctor against deliberately broken servers', () => {
 
   it('(b) an issuer with a trailing slash the PRM does not have', async () => {
     const { findings, server } = await doctor({ issuer: (base) => `${base}/` });
-    assertOnly(findings, 'as.issuer', 'fail', new RegExp(`^metadata says ${server.base}/ but the PRM names ${server.base}$`), /trailing slash.*character by character/);
+    assertOnly(
+      findings,
+      'as.issuer',
+      'fail',
+      new RegExp(`^metadata says ${server.base}/ but the PRM names ${server.base}$`),
+      /trailing slash.*character by character/,
+    );
   });
 
   it('(c) no S256 among the code challenge methods', async () => {
-    assertOnly((await doctor({ codeChallengeMethods: ['plain'] })).findings, 'pkce.s256', 'fail', /\["plain"\], without S256/, /"code_challenge_methods_supported": \["S256"\]/);
+    assertOnly(
+      (await doctor({ codeChallengeMethods: ['plain'] })).findings,
+      'pkce.s256',
+      'fail',
+      /\["plain"\], without S256/,
+      /"code_challenge_methods_supported": \["S256"\]/,
+    );
     assertOnly((await doctor({ codeChallengeMethods: null })).findings, 'pkce.s256', 'fail', /no code_challenge_methods_supported/, /S256/);
   });
 
   it('(d) a 401 that does not expose WWW-Authenticate to browsers', async () => {
-    assertOnly((await doctor({ exposeHeaders: null })).findings, 'cors.expose', 'fail', /Access-Control-Expose-Headers is missing/, /Access-Control-Expose-Headers: WWW-Authenticate/);
+    assertOnly(
+      (await doctor({ exposeHeaders: null })).findings,
+      'cors.expose',
+      'fail',
+      /Access-Control-Expose-Headers is missing/,
+      /Access-Control-Expose-Headers: WWW-Authenticate/,
+    );
     assertOnly((await doctor({ exposeHeaders: 'Mcp-Session-Id' })).findings, 'cors.expose', 'fail', /is mcp-session-id/, /WWW-Authenticate/);
   });
 
@@ -76,7 +100,13 @@ describe('doctor against deliberately broken servers', () => {
   });
 
   it('a 401 without WWW-Authenticate, or without resource_metadata', async () => {
-    assertOnly((await doctor({ challenge: null })).findings, 'mcp.challenge', 'fail', /without a WWW-Authenticate header/, /WWW-Authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/);
+    assertOnly(
+      (await doctor({ challenge: null })).findings,
+      'mcp.challenge',
+      'fail',
+      /without a WWW-Authenticate header/,
+      /WWW-Authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
+    );
     assertOnly((await doctor({ challenge: () => 'Bearer realm="mcp"' })).findings, 'mcp.challenge', 'warn', /no resource_metadata/, /add resource_metadata=/);
   });
 
@@ -103,7 +133,7 @@ describe('doctor against deliberately broken servers', () => {
     assert.ok(!server.requests.includes('DELETE /register/client-0'));
   });
 
-  it("an authorization endpoint that sends Claude back with an error", async () => {
+  it('an authorization endpoint that sends Claude back with an error', async () => {
     const { findings } = await doctor({ authorize: { error: 'invalid_scope', description: 'scope tools is unknown' } });
     assertOnly(findings, 'authorize', 'fail', /error=invalid_scope: scope tools is unknown/, /accept the scopes Claude asks for \("tools"\)/);
   });
@@ -121,7 +151,14 @@ describe('doctor against deliberately broken servers', () => {
   it('a server that holds Claude’s 2026 requests to the spec’s letter: each refused pattern, with what a user sees and the fix', async () => {
     const { findings } = await doctor({ strictHeaders: true });
     const refused = findings.filter((f) => f.status === 'fail').map((f) => f.id);
-    assert.deepEqual(refused, ['claude.discover', 'claude.version-header', 'claude.legacy-header', 'claude.no-session-id', 'claude.no-version-header', 'claude.no-method-header']);
+    assert.deepEqual(refused, [
+      'claude.discover',
+      'claude.version-header',
+      'claude.legacy-header',
+      'claude.no-session-id',
+      'claude.no-version-header',
+      'claude.no-method-header',
+    ]);
     for (const id of refused) assert.ok(find(findings, id).fix, `${id} says how to fix it`);
     assert.match(find(findings, 'claude.version-header').detail, /Claude will show the connector as connected, but every tool call will fail/);
     assert.match(find(findings, 'claude.no-session-id').detail, /claude-ai-mcp#975/);

@@ -49,7 +49,10 @@ describe('gatehouse doctor (command line)', () => {
     const findings = JSON.parse(stdout) as Finding[];
     assert.ok(findings.length > 10);
     for (const finding of findings) {
-      assert.deepEqual(Object.keys(finding).filter((key) => key !== 'fix'), ['id', 'title', 'status', 'detail']);
+      assert.deepEqual(
+        Object.keys(finding).filter((key) => key !== 'fix'),
+        ['id', 'title', 'status', 'detail'],
+      );
       assert.ok(['pass', 'skip'].includes(finding.status), JSON.stringify(finding));
     }
     assert.equal(exitCode, 0);

@@ -65,7 +65,8 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
     };
 
     if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) {
-      const status = url.pathname === '/.well-known/oauth-protected-resource' ? (options.rootPrmStatus ?? options.prmStatus ?? 200) : (options.prmStatus ?? 200);
+      const status =
+        url.pathname === '/.well-known/oauth-protected-resource' ? (options.rootPrmStatus ?? options.prmStatus ?? 200) : (options.prmStatus ?? 200);
       if (status !== 200) return json(status, { error: 'unauthorized' });
       return json(200, { resource: `${base}/mcp`, authorization_servers: [base], scopes_supported: ['tools'] });
     }
@@ -111,10 +112,18 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
 
     if (url.pathname === '/mcp') {
       if (req.method === 'OPTIONS') {
-        return res.writeHead(204, { 'access-control-allow-methods': 'POST, GET, DELETE', 'access-control-allow-headers': 'Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id' }).end();
+        return res
+          .writeHead(204, {
+            'access-control-allow-methods': 'POST, GET, DELETE',
+            'access-control-allow-headers': 'Authorization, Content-Type, MCP-Protocol-Version, Mcp-Session-Id',
+          })
+          .end();
       }
       if (req.headers.authorization !== `Bearer ${GOOD_TOKEN}`) {
-        const challenge = options.challenge === undefined ? `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="tools"` : options.challenge?.(base);
+        const challenge =
+          options.challenge === undefined
+            ? `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp", scope="tools"`
+            : options.challenge?.(base);
         return json(401, { error: 'unauthorized' }, challenge ? { 'www-authenticate': challenge } : {});
       }
       if (req.method === 'DELETE') return res.writeHead(204).end();
@@ -129,14 +138,18 @@ export async function startFakeServer(options: FakeOptions = {}): Promise<FakeSe
     mcpUrl: `${base}/mcp`,
     requests,
     clients,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
-const TOOLS = [{ name: 'echo', inputSchema: { type: 'object' } }, { name: 'time', inputSchema: { type: 'object' } }];
+const TOOLS = [
+  { name: 'echo', inputSchema: { type: 'object' } },
+  { name: 'time', inputSchema: { type: 'object' } },
+];
 
 type McpMessage = { id?: number; method: string; params?: { name?: string; _meta?: Record<string, unknown> } };
 
@@ -149,16 +162,22 @@ function answerMcp(message: McpMessage, req: IncomingMessage, res: ServerRespons
     if (options.eventStream) return res.writeHead(200, { 'content-type': 'text/event-stream' }).end(`event: message\ndata: ${payload}\n\n`);
     res.writeHead(200, { 'content-type': 'application/json' }).end(payload);
   };
-  const refuse = (text: string, code = -32600) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id ?? null, error: { code, message: text } }));
+  const refuse = (text: string, code = -32600) =>
+    res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id ?? null, error: { code, message: text } }));
 
   if (claim !== undefined) {
     if (!eras.includes('2026') || claim !== '2026-07-28') return refuse('unsupported protocol version');
     if (req.headers['mcp-method'] !== undefined && req.headers['mcp-method'] !== message.method) return refuse('Mcp-Method does not match the body', -32020);
     if (options.strictHeaders && (header !== claim || req.headers['mcp-method'] === undefined)) return refuse('the request headers and body disagree', -32020);
-    if (options.strictHeaders && message.method === 'tools/call' && req.headers['mcp-name'] !== message.params?.name) return refuse('Mcp-Name does not match the body', -32020);
-    if (message.method === 'server/discover') return reply({ supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } });
+    if (options.strictHeaders && message.method === 'tools/call' && req.headers['mcp-name'] !== message.params?.name)
+      return refuse('Mcp-Name does not match the body', -32020);
+    if (message.method === 'server/discover')
+      return reply({ supportedVersions: ['2026-07-28'], capabilities: { tools: {} }, serverInfo: { name: 'fake', version: '1' } });
     if (message.method === 'tools/list') return reply({ tools: TOOLS });
-    if (message.method === 'tools/call') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: 'unknown tool' } }));
+    if (message.method === 'tools/call')
+      return res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: message.id, error: { code: -32602, message: 'unknown tool' } }));
     return refuse('unknown method');
   }
   if (!eras.includes('2025')) return refuse('initialize is not supported: use 2026-07-28');
@@ -176,6 +195,10 @@ function answerMcp(message: McpMessage, req: IncomingMessage, res: ServerRespons
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    req
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (text += chunk))
+      .on('end', () => resolve(text))
+      .on('error', reject);
   });
 }

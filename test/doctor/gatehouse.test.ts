@@ -6,7 +6,14 @@ import { exitCodeFor, runDoctor } from '../../src/doctor/doctor.js';
 import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { obtainTokens, registerClient } from '../helpers/oauth.js';
 
-const CLAUDE_PATTERNS = ['claude.discover', 'claude.version-header', 'claude.legacy-header', 'claude.no-session-id', 'claude.no-version-header', 'claude.no-method-header'];
+const CLAUDE_PATTERNS = [
+  'claude.discover',
+  'claude.version-header',
+  'claude.legacy-header',
+  'claude.no-session-id',
+  'claude.no-version-header',
+  'claude.no-method-header',
+];
 /** The patterns whose headers the spec's letter refuses (Gatehouse never asks for a session). */
 const HEADER_PATTERNS = CLAUDE_PATTERNS.filter((id) => id !== 'claude.no-session-id');
 
@@ -28,11 +35,32 @@ describe('doctor against Gatehouse', () => {
     const findings = await runDoctor(gh.mcpUrl, { local: true, token });
     const problems = findings.filter((finding) => finding.status === 'fail' || finding.status === 'warn');
     assert.deepEqual(problems, []);
-    assert.deepEqual(findings.filter((finding) => finding.status === 'skip').map((finding) => finding.id), ['url.https', 'url.address']);
+    assert.deepEqual(
+      findings.filter((finding) => finding.status === 'skip').map((finding) => finding.id),
+      ['url.https', 'url.address'],
+    );
     assert.deepEqual(
       findings.map((finding) => finding.id),
-      ['url.https', 'url.address', 'mcp.challenge', 'prm.path', 'prm.root', 'as.metadata', 'as.issuer', 'as.endpoints', 'pkce.s256',
-        'client.cimd', 'client.dcr', 'authorize', 'client.cleanup', 'cors.preflight', 'cors.expose', 'mcp.2025', 'mcp.2026', ...CLAUDE_PATTERNS],
+      [
+        'url.https',
+        'url.address',
+        'mcp.challenge',
+        'prm.path',
+        'prm.root',
+        'as.metadata',
+        'as.issuer',
+        'as.endpoints',
+        'pkce.s256',
+        'client.cimd',
+        'client.dcr',
+        'authorize',
+        'client.cleanup',
+        'cors.preflight',
+        'cors.expose',
+        'mcp.2025',
+        'mcp.2026',
+        ...CLAUDE_PATTERNS,
+      ],
     );
     for (const id of ['mcp.2025', 'mcp.2026']) assert.match(findings.find((finding) => finding.id === id)!.detail, /tools\/list → [1-9]\d* tools?/);
     assert.equal(exitCodeFor(findings), 0);
@@ -41,7 +69,10 @@ describe('doctor against Gatehouse', () => {
 
   it('passes every step at the bare origin too', async () => {
     const findings = await runDoctor(gh.baseUrl, { local: true, token });
-    assert.deepEqual(findings.filter((finding) => finding.status === 'fail' || finding.status === 'warn'), []);
+    assert.deepEqual(
+      findings.filter((finding) => finding.status === 'fail' || finding.status === 'warn'),
+      [],
+    );
     assert.ok(findings.some((finding) => finding.id === 'prm.root' && finding.status === 'pass' && finding.detail.includes(`resource ${gh.baseUrl}`)));
     assert.equal(findings.filter((finding) => CLAUDE_PATTERNS.includes(finding.id) && finding.status === 'pass').length, CLAUDE_PATTERNS.length);
   });
@@ -49,7 +80,10 @@ describe('doctor against Gatehouse', () => {
   it('fails plain http on loopback without --local, with fixes, and skips the eras without a token', async () => {
     const findings = await runDoctor(gh.mcpUrl);
     const failed = findings.filter((finding) => finding.status === 'fail');
-    assert.deepEqual(failed.map((finding) => finding.id), ['url.https', 'url.address', 'as.endpoints']);
+    assert.deepEqual(
+      failed.map((finding) => finding.id),
+      ['url.https', 'url.address', 'as.endpoints'],
+    );
     assert.ok(failed.every((finding) => finding.fix));
     assert.match(findings.find((finding) => finding.id === 'mcp.2025')!.detail, /pass --token/);
     for (const id of CLAUDE_PATTERNS) assert.equal(findings.find((finding) => finding.id === id)?.status, 'skip', id);

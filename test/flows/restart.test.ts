@@ -21,9 +21,17 @@ describe('restart safety', () => {
       assert.deepEqual(await (await gh.fetch('/.well-known/jwks.json')).json(), jwksBefore, 'the same signing key is published');
       // A token issued before the restart still works after it.
       const listed = await jsonRpcResult(await call(gh.mcpUrl, tokens.access_token, 'notes_list'));
-      assert.deepEqual(listed.result.structuredContent.notes.map((n: { title: string }) => n.title), ['Survives']);
+      assert.deepEqual(
+        listed.result.structuredContent.notes.map((n: { title: string }) => n.title),
+        ['Survives'],
+      );
       // The grant and its refresh token survived.
-      const refreshed = await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+      const refreshed = await tokenRequest(gh, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      });
       assert.equal(refreshed.status, 200);
       // The registered client and the user can run a new authorization.
       const again = await obtainTokens(gh, { client });

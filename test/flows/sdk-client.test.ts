@@ -28,10 +28,16 @@ for (const era of ['legacy', '2026-07-28'] as Era[]) {
       const created = await client.callTool({ name: 'notes_create', arguments: { title: 'Groceries', body: 'eggs, 50% dark chocolate' } });
       const note = created.structuredContent as { id: string };
       const search = await client.callTool({ name: 'notes_search', arguments: { query: '50%' } });
-      assert.deepEqual((search.structuredContent as { notes: { id: string }[] }).notes.map((n) => n.id), [note.id]);
+      assert.deepEqual(
+        (search.structuredContent as { notes: { id: string }[] }).notes.map((n) => n.id),
+        [note.id],
+      );
 
       const { resources } = await client.listResources();
-      assert.deepEqual(resources.map((r) => r.uri), [`note://${note.id}`]);
+      assert.deepEqual(
+        resources.map((r) => r.uri),
+        [`note://${note.id}`],
+      );
       const read = await client.readResource({ uri: `note://${note.id}` });
       assert.match((read.contents[0] as { text: string }).text, /# Groceries/);
 

@@ -46,7 +46,13 @@ export function hiddenFields(html: string): Record<string, string> {
   return fields;
 }
 
-const unescapeHtml = (value: string) => value.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unescapeHtml = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /**
  * Plays the person in the loop: opens the authorization URL, signs in, answers the consent page.
@@ -63,7 +69,8 @@ export async function signInAndDecide(
     step = await browser.submit(new URL('/login', step.url), fields);
   }
   if (step.leftTo) return step.leftTo;
-  if (step.url.pathname !== '/consent') throw new Error(`expected the consent page, got ${step.url.pathname} (${step.page?.status}): ${step.html?.slice(0, 300)}`);
+  if (step.url.pathname !== '/consent')
+    throw new Error(`expected the consent page, got ${step.url.pathname} (${step.page?.status}): ${step.html?.slice(0, 300)}`);
   const answered = await browser.submit(new URL('/consent', step.url), { ...hiddenFields(step.html!), decision: options.decision ?? 'approve' });
   if (!answered.leftTo) throw new Error(`consent did not redirect to the client (${answered.page?.status})`);
   return answered.leftTo;

@@ -49,9 +49,14 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
       const form = await readBody(request);
       const grant = codes.get(form.get('code') ?? '');
       codes.delete(form.get('code') ?? '');
-      const verifierOk = grant?.challenge && createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') === grant.challenge;
+      const verifierOk =
+        grant?.challenge &&
+        createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url') === grant.challenge;
       // GitHub answers 200 with an error member, not a 400.
-      if (form.get('client_id') !== GITHUB_APP.clientId || form.get('client_secret') !== GITHUB_APP.clientSecret) return json(200, { error: 'incorrect_client_credentials' });
+      if (form.get('client_id') !== GITHUB_APP.clientId || form.get('client_secret') !== GITHUB_APP.clientSecret)
+        return json(200, { error: 'incorrect_client_credentials' });
       if (!grant || grant.redirectUri !== form.get('redirect_uri') || !verifierOk) return json(200, { error: 'bad_verification_code' });
       const accessToken = `gho_${randomBytes(16).toString('hex')}`;
       tokens.set(accessToken, grant.account);
@@ -62,7 +67,11 @@ export async function startGitHubStandIn(): Promise<GitHubStandIn> {
       if (!user) return json(401, { message: 'Bad credentials' });
       if (!request.headers['user-agent']) return json(403, { message: 'a User-Agent is required' });
       if (url.pathname === '/api/user') return json(200, { id: user.id, login: user.login, name: user.name, email: null });
-      if (url.pathname === '/api/user/orgs') return json(200, user.orgs.map((login, index) => ({ login, id: 1000 + index })));
+      if (url.pathname === '/api/user/orgs')
+        return json(
+          200,
+          user.orgs.map((login, index) => ({ login, id: 1000 + index })),
+        );
     }
     response.writeHead(404).end();
   });

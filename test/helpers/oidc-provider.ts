@@ -165,7 +165,13 @@ const textOf = (html: string) =>
     .replace(/\s+/g, ' ');
 
 /** An access token from the provider for `resource`, as an MCP client would get one (code flow with PKCE). */
-export async function providerAccessToken(browser: Browser, provider: TestProvider, login: string, resource: string, scope = 'openid mcp:tools mcp:resources mcp:prompts') {
+export async function providerAccessToken(
+  browser: Browser,
+  provider: TestProvider,
+  login: string,
+  resource: string,
+  scope = 'openid mcp:tools mcp:resources mcp:prompts',
+) {
   const { verifier, challenge } = pkce();
   const url = new URL(`${provider.issuer}/auth`);
   url.search = new URLSearchParams({
@@ -184,7 +190,14 @@ export async function providerAccessToken(browser: Browser, provider: TestProvid
   const response = await fetch(`${provider.issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: MCP_CLIENT.redirectUri, client_id: MCP_CLIENT.clientId, resource }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      redirect_uri: MCP_CLIENT.redirectUri,
+      client_id: MCP_CLIENT.clientId,
+      resource,
+    }),
   });
   const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
   if (!body.access_token) throw new Error(`the provider issued no token: ${JSON.stringify(body)}`);

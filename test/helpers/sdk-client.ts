@@ -64,10 +64,7 @@ export const CLAUDE_LIKE_METADATA: OAuthClientMetadata = {
 export type Era = 'legacy' | '2026-07-28';
 
 function newClient(era: Era) {
-  return new Client(
-    { name: 'gatehouse-test', version: '1.0.0' },
-    era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } },
-  );
+  return new Client({ name: 'gatehouse-test', version: '1.0.0' }, era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
 }
 
 /** Connects the SDK client to `mcpUrl`, completing the OAuth flow through sign-in and consent when challenged. */

@@ -33,7 +33,7 @@ describe('account page', () => {
     assert.equal((await whoami()).status, 401, 'refused at once, not after a cache expires');
   });
 
-  it('cannot disconnect another user\'s grant, and asks a signed-out visitor to sign in', async () => {
+  it("cannot disconnect another user's grant, and asks a signed-out visitor to sign in", async () => {
     const { tokens } = await obtainTokens(gh, { client: await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'Theirs' }) });
     const grant = await gh.gatehouse.storage.db.selectFrom('grants').select('id').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
     const stranger = new Browser();

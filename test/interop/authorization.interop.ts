@@ -21,8 +21,23 @@ describe('MCP conformance suite: authorization server scenarios', () => {
   // with a public client; confidential clients are covered by test/oauth/token.test.ts.
   it('passes with a public client (PKCE, no secret)', { timeout: 180_000 }, async () => {
     const port = await freePort();
-    const client = await registerClient(gh, { redirect_uris: [`http://127.0.0.1:${port}/callback`], token_endpoint_auth_method: 'none', client_name: 'Conformance suite' });
-    const child = spawnNode22([CONFORMANCE, 'authorization', '--url', gh.baseUrl, '--client-id', client.client_id, '--resource', gh.mcpUrl, '--port', String(port)]);
+    const client = await registerClient(gh, {
+      redirect_uris: [`http://127.0.0.1:${port}/callback`],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Conformance suite',
+    });
+    const child = spawnNode22([
+      CONFORMANCE,
+      'authorization',
+      '--url',
+      gh.baseUrl,
+      '--client-id',
+      client.client_id,
+      '--resource',
+      gh.mcpUrl,
+      '--port',
+      String(port),
+    ]);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk) => (stdout += chunk));

@@ -27,7 +27,10 @@ describe('MCP conformance suite: server scenarios', () => {
   for (const revision of REVISIONS) {
     // --spec-version runs the suite's active scenarios for the revision; --requirements runs exactly the set the
     // revision requires (frozen at its release), which adds the scenarios still marked pending.
-    for (const selection of [['--spec-version', revision], ['--requirements', revision]]) {
+    for (const selection of [
+      ['--spec-version', revision],
+      ['--requirements', revision],
+    ]) {
       it(`passes ${selection.join(' ')}`, { timeout: 600_000 }, async () => {
         const run = await runNode22(
           [CONFORMANCE, 'server', '--url', proxy.url, ...selection, '--expected-failures', `${INTEROP_DIR}expected-failures.${revision}.yaml`],

@@ -32,7 +32,21 @@ describe('MCP Inspector CLI', () => {
     it(`calls a tool with a bearer header (${era} era)`, { timeout: 120_000 }, async () => {
       const { tokens } = await obtainTokens(gh);
       const run = await runNode22(
-        [INSPECTOR, '--cli', gh.mcpUrl, '--method', 'tools/call', '--tool-name', 'whoami', '--header', `Authorization: Bearer ${tokens.access_token}`, '--format', 'json', '--protocol-era', era],
+        [
+          INSPECTOR,
+          '--cli',
+          gh.mcpUrl,
+          '--method',
+          'tools/call',
+          '--tool-name',
+          'whoami',
+          '--header',
+          `Authorization: Bearer ${tokens.access_token}`,
+          '--format',
+          'json',
+          '--protocol-era',
+          era,
+        ],
         { timeoutMs: 90_000, env: env() },
       );
       assert.equal(run.code, 0, run.stderr);
@@ -42,7 +56,19 @@ describe('MCP Inspector CLI', () => {
     it(`signs in through its own OAuth flow and lists tools (${era} era)`, { timeout: 120_000 }, async () => {
       const port = await freePort();
       const child = spawnNode22(
-        [INSPECTOR, '--cli', gh.mcpUrl, '--method', 'tools/list', '--format', 'json', '--protocol-era', era, '--callback-url', `http://127.0.0.1:${port}/oauth/callback`],
+        [
+          INSPECTOR,
+          '--cli',
+          gh.mcpUrl,
+          '--method',
+          'tools/list',
+          '--format',
+          'json',
+          '--protocol-era',
+          era,
+          '--callback-url',
+          `http://127.0.0.1:${port}/oauth/callback`,
+        ],
         // With no terminal, the Inspector runs interactive OAuth only when allowed to "open" the URL; it then prints it.
         { ...env(), MCP_AUTO_OPEN_ENABLED: 'true', BROWSER: 'true' },
       );

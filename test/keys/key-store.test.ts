@@ -26,19 +26,23 @@ describe('signing keys', () => {
     assert.equal(payload.sub, 'x');
   });
 
-  it('agrees on one first key when instances open an empty PostgreSQL database together', { skip: !process.env.TEST_DATABASE_URL && 'set TEST_DATABASE_URL (PostgreSQL) to run this test' }, async () => {
-    const database = await createPostgresDatabase();
-    const instances = await Promise.all([1, 2, 3].map(() => openStorage(database.url)));
-    try {
-      const stores = await Promise.all(instances.map((instance) => KeyStore.open(instance.signingKeys, SECRET)));
-      const kids = stores.map((store) => store.jwks.keys.map((key) => key.kid).join());
-      assert.equal(new Set(kids).size, 1, `every instance signs with the same key: ${kids.join(' / ')}`);
-      assert.equal((await instances[0]!.signingKeys.listAll()).length, 1);
-    } finally {
-      await Promise.all(instances.map((instance) => instance.close()));
-      await database.drop();
-    }
-  });
+  it(
+    'agrees on one first key when instances open an empty PostgreSQL database together',
+    { skip: !process.env.TEST_DATABASE_URL && 'set TEST_DATABASE_URL (PostgreSQL) to run this test' },
+    async () => {
+      const database = await createPostgresDatabase();
+      const instances = await Promise.all([1, 2, 3].map(() => openStorage(database.url)));
+      try {
+        const stores = await Promise.all(instances.map((instance) => KeyStore.open(instance.signingKeys, SECRET)));
+        const kids = stores.map((store) => store.jwks.keys.map((key) => key.kid).join());
+        assert.equal(new Set(kids).size, 1, `every instance signs with the same key: ${kids.join(' / ')}`);
+        assert.equal((await instances[0]!.signingKeys.listAll()).length, 1);
+      } finally {
+        await Promise.all(instances.map((instance) => instance.close()));
+        await database.drop();
+      }
+    },
+  );
 
   it('stores the private key only encrypted', async () => {
     const [row] = await storage.db.selectFrom('signing_keys').selectAll().execute();

@@ -86,7 +86,12 @@ const PATTERNS: Pattern[] = [
     name: '3. after initialize, 2025-era requests with MCP-Protocol-Version: 2026-07-28 (SparkyFitness #2155)',
     quirks: ['version-header-unknown-to-2025-era'],
     async send(url, token) {
-      const init = await post(url, token, legacy('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'claude-ai', version: '0.1.0' } }), {});
+      const init = await post(
+        url,
+        token,
+        legacy('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'claude-ai', version: '0.1.0' } }),
+        {},
+      );
       assert.equal(init.message.result.protocolVersion, '2025-11-25');
       const listed = await post(url, token, legacy('tools/list'), { 'mcp-protocol-version': '2026-07-28' });
       if (listed.status === 200) assert.ok(listed.message.result.tools.length > 0, 'tools/list is served');
@@ -187,7 +192,12 @@ for (const strict of [false, true]) {
       const noEnvelope = await post(url, token, legacy('tools/list'), { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' });
       assert.equal(noEnvelope.status, 400);
       assert.equal(noEnvelope.message.error.code, -32602);
-      const unknownClaim = { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { ...MODERN_ENVELOPE, 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' } } };
+      const unknownClaim = {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'server/discover',
+        params: { _meta: { ...MODERN_ENVELOPE, 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' } },
+      };
       const unknown = await post(url, token, unknownClaim, { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' });
       assert.equal(unknown.status, 400);
       assert.equal(unknown.message.error.code, -32020);
@@ -195,7 +205,9 @@ for (const strict of [false, true]) {
 
     it('answers a GET probe at once: 405 with Allow: POST', async () => {
       for (const path of ['/mcp', '/']) {
-        const response = await gh.fetch(path, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-protocol-version': '2026-07-28' } });
+        const response = await gh.fetch(path, {
+          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', 'mcp-protocol-version': '2026-07-28' },
+        });
         assert.equal(response.status, 405, path);
         assert.match(response.headers.get('allow') ?? '', /POST/);
         await response.body?.cancel();

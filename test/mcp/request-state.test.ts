@@ -32,12 +32,11 @@ describe('sealed requestState', () => {
   let bob: string;
   const call = async (token: string, extra: Record<string, unknown> = {}) =>
     jsonRpcResult(
-      await mcpPost(
-        gh.mcpUrl,
-        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'transfer', arguments: {}, ...extra, _meta: ENVELOPE } },
-        token,
-        { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'transfer' },
-      ),
+      await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'transfer', arguments: {}, ...extra, _meta: ENVELOPE } }, token, {
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'transfer',
+      }),
     );
   const answer = { confirm: { action: 'accept', content: { ok: true } } };
 

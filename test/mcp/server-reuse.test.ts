@@ -43,7 +43,10 @@ describe('McpServer reuse', () => {
   before(async () => {
     gh = await startGatehouse({}, { toolsets: () => [numbered] });
     await gh.gatehouse.storage.users.create({ username: 'bob', passwordHash: await hashPassword('bob password 123') });
-    ({ tokens: { access_token: alice }, client: aliceClient } = await obtainTokens(gh));
+    ({
+      tokens: { access_token: alice },
+      client: aliceClient,
+    } = await obtainTokens(gh));
     bob = (await obtainTokens(gh, { username: 'bob', password: 'bob password 123' })).tokens.access_token;
   });
   after(() => gh.close());
@@ -71,7 +74,10 @@ describe('McpServer reuse', () => {
     for (const { username, answer } of answers) assert.equal(answer.username, username);
     const servedBoth = new Map<number, Set<string>>();
     for (const { answer } of answers) servedBoth.set(answer.serial, (servedBoth.get(answer.serial) ?? new Set()).add(answer.username));
-    assert.ok([...servedBoth.values()].every((users) => users.size === 1), 'each instance served one user');
+    assert.ok(
+      [...servedBoth.values()].every((users) => users.size === 1),
+      'each instance served one user',
+    );
   });
 
   it('builds a separate instance for the same user with other scopes', async () => {
@@ -114,7 +120,10 @@ describe('McpServer reuse', () => {
     releaseSlow();
     await new Promise((resolve) => setTimeout(resolve, 50));
     const after = [await who(alice), await who(alice)];
-    assert.ok(after.every((a) => a.serial !== pooled.serial), 'the cut-short instance never serves again');
+    assert.ok(
+      after.every((a) => a.serial !== pooled.serial),
+      'the cut-short instance never serves again',
+    );
   });
 });
 

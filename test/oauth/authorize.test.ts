@@ -16,7 +16,11 @@ describe('authorization endpoint', () => {
   before(async () => {
     gh = await startGatehouse();
     claude = await registerClient(gh);
-    cli = await registerClient(gh, { redirect_uris: ['http://127.0.0.1:6276/oauth/callback'], token_endpoint_auth_method: 'none', client_name: 'Inspector CLI' });
+    cli = await registerClient(gh, {
+      redirect_uris: ['http://127.0.0.1:6276/oauth/callback'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Inspector CLI',
+    });
   });
   after(() => gh.close());
 
@@ -184,7 +188,7 @@ describe('authorization endpoint', () => {
     assert.equal(redirect.searchParams.get('code'), null);
   });
 
-  it('redirects an approval with a code, state and iss, and keeps the redirect URI\'s own query', async () => {
+  it("redirects an approval with a code, state and iss, and keeps the redirect URI's own query", async () => {
     const client = await registerClient(gh, { redirect_uris: ['https://app.example/cb?tenant=7'], token_endpoint_auth_method: 'none' });
     const redirect = await signInAndDecide(authorizationUrl(gh, client, withPkce));
     assert.equal(redirect.origin + redirect.pathname, 'https://app.example/cb');

@@ -16,7 +16,12 @@ describe('housekeeping sweep', () => {
 
   it('removes registrations never used within a day or idle for 30 days, and keeps the rest', async () => {
     const { db } = gh.gatehouse.storage;
-    const age = (clientId: string, ms: number) => db.updateTable('clients').set({ created_at: Date.now() - ms }).where('client_id', '=', clientId).execute();
+    const age = (clientId: string, ms: number) =>
+      db
+        .updateTable('clients')
+        .set({ created_at: Date.now() - ms })
+        .where('client_id', '=', clientId)
+        .execute();
     const named = (name: string) => registerClient(gh, { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none', client_name: name });
 
     const fresh = await named('fresh, unused');
@@ -28,9 +33,17 @@ describe('housekeeping sweep', () => {
     const idle = await named('idle for long');
     await obtainTokens(gh, { client: idle });
     await age(idle.client_id, 90 * DAY);
-    await db.updateTable('grants').set({ created_at: Date.now() - 80 * DAY }).where('client_id', '=', idle.client_id).execute();
+    await db
+      .updateTable('grants')
+      .set({ created_at: Date.now() - 80 * DAY })
+      .where('client_id', '=', idle.client_id)
+      .execute();
     const grantIds = (await db.selectFrom('grants').select('id').where('client_id', '=', idle.client_id).execute()).map((g) => g.id);
-    await db.updateTable('refresh_tokens').set({ expires_at: Date.now() - 40 * DAY }).where('grant_id', 'in', grantIds).execute();
+    await db
+      .updateTable('refresh_tokens')
+      .set({ expires_at: Date.now() - 40 * DAY })
+      .where('grant_id', 'in', grantIds)
+      .execute();
     const pinned = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
 
     const removed = await sweep(gh.gatehouse.storage);
@@ -50,14 +63,35 @@ describe('housekeeping sweep', () => {
     const grantIds = [];
     for (let i = 0; i < 4; i++) {
       await obtainTokens(gh, { client });
-      const newest = await db.selectFrom('grants').select('id').where('client_id', '=', client.client_id).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+      const newest = await db
+        .selectFrom('grants')
+        .select('id')
+        .where('client_id', '=', client.client_id)
+        .orderBy('created_at', 'desc')
+        .executeTakeFirstOrThrow();
       grantIds.push(newest.id);
     }
     const [live, recentlyRevoked, longRevoked, longExpired] = grantIds as [string, string, string, string];
-    await db.updateTable('grants').set({ revoked_at: Date.now() - 5 * DAY }).where('id', '=', recentlyRevoked).execute();
-    await db.updateTable('grants').set({ revoked_at: Date.now() - 40 * DAY }).where('id', '=', longRevoked).execute();
-    await db.updateTable('grants').set({ created_at: Date.now() - 80 * DAY, last_used_at: Date.now() - 50 * DAY }).where('id', '=', longExpired).execute();
-    await db.updateTable('refresh_tokens').set({ expires_at: Date.now() - 40 * DAY }).where('grant_id', 'in', [longRevoked, longExpired]).execute();
+    await db
+      .updateTable('grants')
+      .set({ revoked_at: Date.now() - 5 * DAY })
+      .where('id', '=', recentlyRevoked)
+      .execute();
+    await db
+      .updateTable('grants')
+      .set({ revoked_at: Date.now() - 40 * DAY })
+      .where('id', '=', longRevoked)
+      .execute();
+    await db
+      .updateTable('grants')
+      .set({ created_at: Date.now() - 80 * DAY, last_used_at: Date.now() - 50 * DAY })
+      .where('id', '=', longExpired)
+      .execute();
+    await db
+      .updateTable('refresh_tokens')
+      .set({ expires_at: Date.now() - 40 * DAY })
+      .where('grant_id', 'in', [longRevoked, longExpired])
+      .execute();
 
     const removed = await sweep(gh.gatehouse.storage);
     assert.deepEqual([removed.grants, removed.refreshTokens], [2, 2]);

@@ -22,7 +22,12 @@ describe('token introspection', () => {
         clientId: RS.id,
         kind: 'preregistered',
         secretHash: (await import('../../src/crypto.js')).sha256(RS.secret),
-        metadata: { redirect_uris: ['https://rs.example/cb'], token_endpoint_auth_method: 'client_secret_post', grant_types: ['authorization_code'], response_types: ['code'] },
+        metadata: {
+          redirect_uris: ['https://rs.example/cb'],
+          token_endpoint_auth_method: 'client_secret_post',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
       },
       Date.now(),
     );
@@ -35,7 +40,7 @@ describe('token introspection', () => {
     assert.ok(!metadata.introspection_endpoint_auth_methods_supported.includes('none'));
   });
 
-  it('describes a client\'s own access and refresh tokens, and nothing of other clients\' tokens', async () => {
+  it("describes a client's own access and refresh tokens, and nothing of other clients' tokens", async () => {
     const { tokens, client } = await obtainTokens(gh);
     const own = { client_id: client.client_id, client_secret: client.client_secret };
     const access = await (await introspect(own, tokens.access_token)).json();
@@ -49,7 +54,9 @@ describe('token introspection', () => {
     assert.equal(refresh.token_type, 'refresh_token');
 
     const other: RegisteredClient = await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'Nosy' });
-    assert.deepEqual(await (await introspect({ client_id: other.client_id, client_secret: other.client_secret }, tokens.access_token)).json(), { active: false });
+    assert.deepEqual(await (await introspect({ client_id: other.client_id, client_secret: other.client_secret }, tokens.access_token)).json(), {
+      active: false,
+    });
     const rs = await (await introspect({ client_id: RS.id, client_secret: RS.secret }, tokens.access_token)).json();
     assert.equal(rs.active, true, 'a configured resource server sees every token');
   });
@@ -58,7 +65,11 @@ describe('token introspection', () => {
     const { tokens, client } = await obtainTokens(gh);
     const own = { client_id: client.client_id, client_secret: client.client_secret };
     assert.deepEqual(await (await introspect(own, 'not-a-token')).json(), { active: false });
-    await fetch(`${gh.baseUrl}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: tokens.refresh_token, ...own } as Record<string, string>) });
+    await fetch(`${gh.baseUrl}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: tokens.refresh_token, ...own } as Record<string, string>),
+    });
     assert.deepEqual(await (await introspect(own, tokens.access_token)).json(), { active: false });
     assert.deepEqual(await (await introspect(own, tokens.refresh_token)).json(), { active: false });
 

@@ -29,8 +29,10 @@ async function startDocumentServer(routes: Record<string, (url: string, res: imp
   return { base, hits, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
 }
 
-const json = (body: unknown, headers: Record<string, string> = {}) => (_url: string, res: import('node:http').ServerResponse) =>
-  res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (body: unknown, headers: Record<string, string> = {}) =>
+  (_url: string, res: import('node:http').ServerResponse) =>
+    res.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 const doc = (url: string, extra: Record<string, unknown> = {}) => ({
   client_id: url,
   client_name: 'Doc App',
@@ -41,7 +43,14 @@ const doc = (url: string, extra: Record<string, unknown> = {}) => ({
 
 function authorizeUrl(gh: TestGatehouse, clientId: string, redirectUri: string, challenge: string) {
   const url = new URL('/authorize', gh.baseUrl);
-  for (const [key, value] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 's1' })) {
+  for (const [key, value] of Object.entries({
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: 's1',
+  })) {
     url.searchParams.set(key, value);
   }
   return url;
@@ -139,7 +148,13 @@ describe('client ID metadata documents: fetched', () => {
   it('fetches, validates and uses a document, then serves it from cache as its Cache-Control allows', async () => {
     const { verifier, challenge } = pkce();
     const callback = await signInAndDecide(authorizeUrl(gh, url('/good'), 'https://app.example/callback', challenge));
-    const response = await tokenRequest(gh, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: 'https://app.example/callback', client_id: url('/good') });
+    const response = await tokenRequest(gh, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: 'https://app.example/callback',
+      client_id: url('/good'),
+    });
     assert.equal(response.status, 200);
     assert.equal(docs.hits['/good'], 1, 'authorize, consent and token used the cached copy');
 
@@ -164,7 +179,7 @@ describe('client ID metadata documents: fetched', () => {
     assert.ok(Date.now() - started < 7000);
   });
 
-  it('shows a logo only from the document\'s own origin', async () => {
+  it("shows a logo only from the document's own origin", async () => {
     const pageFor = async (clientId: string) => {
       const browser = new Browser();
       const login = await browser.go(authorizeUrl(gh, clientId, 'https://app.example/callback', pkce().challenge));
@@ -207,7 +222,14 @@ describe('client ID metadata documents: fetched', () => {
     assert.equal(replay.status, 401);
     assert.match((await replay.json()).error_description, /already used/);
     const stranger = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(clientId).setSubject(clientId).setAudience(gh.baseUrl).setIssuedAt().setExpirationTime('2m').sign(stranger.privateKey);
+    const forged = await new SignJWT({ jti: 'x' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setIssuer(clientId)
+      .setSubject(clientId)
+      .setAudience(gh.baseUrl)
+      .setIssuedAt()
+      .setExpirationTime('2m')
+      .sign(stranger.privateKey);
     assert.equal((await exchange(forged)).status, 401);
   });
 });
@@ -254,7 +276,11 @@ describe('client ID metadata documents: server-side request forgery', () => {
     ]) {
       const started = Date.now();
       const page = await assertRefusedOnPage(gh, clientId, 'https://app.example/callback', /could not be fetched from a public address/);
-      assert.doesNotMatch(page, /resolves|127\.0\.0\.1|::|ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONN/, `${clientId}: the page names no address and no resolver error`);
+      assert.doesNotMatch(
+        page,
+        /resolves|127\.0\.0\.1|::|ENOTFOUND|EAI_AGAIN|getaddrinfo|ECONN/,
+        `${clientId}: the page names no address and no resolver error`,
+      );
       assert.ok(Date.now() - started < 2000, `${clientId} was refused at once`);
     }
     await sleep(50);
@@ -262,7 +288,13 @@ describe('client ID metadata documents: server-side request forgery', () => {
   });
 
   it('names no address or resolver error at the token endpoint either, and keeps the detail in the log', async () => {
-    const response = await tokenRequest(gh, { grant_type: 'authorization_code', code: 'x', code_verifier: 'y'.repeat(43), redirect_uri: 'https://app.example/callback', client_id: `https://localhost:${port}/doc` });
+    const response = await tokenRequest(gh, {
+      grant_type: 'authorization_code',
+      code: 'x',
+      code_verifier: 'y'.repeat(43),
+      redirect_uri: 'https://app.example/callback',
+      client_id: `https://localhost:${port}/doc`,
+    });
     assert.equal(response.status, 401);
     const body = await response.json();
     assert.equal(body.error, 'invalid_client');

@@ -31,7 +31,16 @@ describe('redirect URIs', () => {
     'cursor://anysphere.cursor-mcp/oauth/callback',
     'com.example.app:/oauth2redirect',
   ];
-  const refused = ['http://example.com/cb', 'https://a.example/cb#x', 'javascript:alert(1)', 'data:text/html,x', 'file:///etc/passwd', 'not a uri', 'https://user:pw@a.example/cb', 'wss://a.example/cb'];
+  const refused = [
+    'http://example.com/cb',
+    'https://a.example/cb#x',
+    'javascript:alert(1)',
+    'data:text/html,x',
+    'file:///etc/passwd',
+    'not a uri',
+    'https://user:pw@a.example/cb',
+    'wss://a.example/cb',
+  ];
   for (const uri of accepted) it(`accepts ${uri}`, () => assert.equal(redirectUriProblem(uri), undefined));
   for (const uri of refused) it(`refuses ${uri}`, () => assert.equal(typeof redirectUriProblem(uri), 'string'));
 
@@ -94,14 +103,49 @@ describe('outbound fetch guard', async () => {
   const { isMetadataDocumentUrl, cacheLifetimeMs } = await import('../../src/oauth/metadata-documents.js');
   // One address from every range of the table, and the spellings of IPv6 that embed an IPv4 address.
   const cases: [string, boolean][] = [
-    ['8.8.8.8', true], ['160.79.104.10', true], ['2606:4700::1111', true], ['2a00:1450:4001::200e', true],
-    ['0.1.2.3', false], ['10.1.2.3', false], ['100.64.0.1', false], ['127.0.0.1', false], ['169.254.169.254', false], ['172.16.0.1', false],
-    ['192.0.0.8', false], ['192.0.2.1', false], ['192.88.99.1', false], ['192.168.0.1', false], ['198.18.0.1', false], ['198.51.100.1', false],
-    ['203.0.113.1', false], ['224.0.0.1', false], ['240.0.0.1', false], ['255.255.255.255', false],
-    ['::', false], ['::1', false], ['::127.0.0.1', false], ['::7f00:1', false], ['::ffff:127.0.0.1', false], ['::ffff:7f00:1', false],
-    ['::ffff:10.0.0.1', false], ['::ffff:0:127.0.0.1', false], ['64:ff9b::127.0.0.1', false], ['64:ff9b::a00:1', false], ['64:ff9b:1::1', false],
-    ['100::1', false], ['2001::1', false], ['2001:0:4136:e378:8000:63bf:3fff:fdd2', false], ['2001:db8::1', false], ['2002:7f00:1::1', false],
-    ['3fff::1', false], ['4000::1', false], ['8000::1', false], ['fc00::1', false], ['fd12:3456::1', false], ['fe80::1', false], ['fec0::1', false],
+    ['8.8.8.8', true],
+    ['160.79.104.10', true],
+    ['2606:4700::1111', true],
+    ['2a00:1450:4001::200e', true],
+    ['0.1.2.3', false],
+    ['10.1.2.3', false],
+    ['100.64.0.1', false],
+    ['127.0.0.1', false],
+    ['169.254.169.254', false],
+    ['172.16.0.1', false],
+    ['192.0.0.8', false],
+    ['192.0.2.1', false],
+    ['192.88.99.1', false],
+    ['192.168.0.1', false],
+    ['198.18.0.1', false],
+    ['198.51.100.1', false],
+    ['203.0.113.1', false],
+    ['224.0.0.1', false],
+    ['240.0.0.1', false],
+    ['255.255.255.255', false],
+    ['::', false],
+    ['::1', false],
+    ['::127.0.0.1', false],
+    ['::7f00:1', false],
+    ['::ffff:127.0.0.1', false],
+    ['::ffff:7f00:1', false],
+    ['::ffff:10.0.0.1', false],
+    ['::ffff:0:127.0.0.1', false],
+    ['64:ff9b::127.0.0.1', false],
+    ['64:ff9b::a00:1', false],
+    ['64:ff9b:1::1', false],
+    ['100::1', false],
+    ['2001::1', false],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', false],
+    ['2001:db8::1', false],
+    ['2002:7f00:1::1', false],
+    ['3fff::1', false],
+    ['4000::1', false],
+    ['8000::1', false],
+    ['fc00::1', false],
+    ['fd12:3456::1', false],
+    ['fe80::1', false],
+    ['fec0::1', false],
     ['ff02::1', false],
     // IANA: IPv4-mapped addresses are not globally reachable as such, even of a public IPv4 address.
     ['::ffff:8.8.8.8', false],
@@ -111,7 +155,15 @@ describe('outbound fetch guard', async () => {
 
   it('recognises metadata document URLs', () => {
     assert.equal(isMetadataDocumentUrl('https://claude.ai/oauth/mcp-oauth-client-metadata'), true);
-    for (const id of ['https://claude.ai', 'https://claude.ai/', 'http://claude.ai/doc', 'https://u:p@claude.ai/doc', 'https://claude.ai/a/../doc', 'https://claude.ai/doc#x', 'abc123']) {
+    for (const id of [
+      'https://claude.ai',
+      'https://claude.ai/',
+      'http://claude.ai/doc',
+      'https://u:p@claude.ai/doc',
+      'https://claude.ai/a/../doc',
+      'https://claude.ai/doc#x',
+      'abc123',
+    ]) {
       assert.equal(isMetadataDocumentUrl(id), false, id);
     }
   });

@@ -13,10 +13,19 @@ import { authorizationUrl, pkce, tokenRequest, type RegisteredClient } from '../
 
 const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 
-async function exchange(gh: TestGatehouse, client: RegisteredClient, authenticate: (params: Record<string, string>) => [Record<string, string>, Record<string, string>]) {
+async function exchange(
+  gh: TestGatehouse,
+  client: RegisteredClient,
+  authenticate: (params: Record<string, string>) => [Record<string, string>, Record<string, string>],
+) {
   const { verifier, challenge } = pkce();
   const callback = await signInAndDecide(authorizationUrl(gh, client, { code_challenge: challenge, code_challenge_method: 'S256' }));
-  const [params, headers] = authenticate({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: verifier, redirect_uri: CALLBACK });
+  const [params, headers] = authenticate({
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: CALLBACK,
+  });
   return tokenRequest(gh, params, headers);
 }
 const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` });

@@ -6,7 +6,14 @@ import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../help
 describe('dynamic client registration', () => {
   let gh: TestGatehouse;
   const clientCount = async () =>
-    Number((await gh.gatehouse.storage.db.selectFrom('clients').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await gh.gatehouse.storage.db
+          .selectFrom('clients')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   before(async () => {
     gh = await startGatehouse();

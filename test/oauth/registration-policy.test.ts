@@ -13,7 +13,12 @@ describe('registration policy', () => {
   it('open (the default) accepts any valid redirect URI, including private-use schemes', async () => {
     const gh = await startGatehouse();
     try {
-      const cursor = await registerClient(gh, { redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback'], token_endpoint_auth_method: 'none', application_type: 'web', client_name: 'Cursor' });
+      const cursor = await registerClient(gh, {
+        redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback'],
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        client_name: 'Cursor',
+      });
       const callback = await signInAndDecide(authorizationUrl(gh, cursor, { code_challenge: pkce().challenge, code_challenge_method: 'S256' }));
       assert.equal(callback.protocol, 'cursor:');
       assert.equal(callback.host, 'anysphere.cursor-mcp');
@@ -27,7 +32,11 @@ describe('registration policy', () => {
     const gh = await startGatehouse({ REGISTRATION: 'allowlist' });
     try {
       assert.equal((await register(gh, CLAUDE_REGISTRATION)).status, 201);
-      assert.equal((await register(gh, { ...CLAUDE_REGISTRATION, client_name: 'ChatGPT', redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'] })).status, 201);
+      assert.equal(
+        (await register(gh, { ...CLAUDE_REGISTRATION, client_name: 'ChatGPT', redirect_uris: ['https://chatgpt.com/connector_platform_oauth_redirect'] }))
+          .status,
+        201,
+      );
       assert.equal((await register(gh, { redirect_uris: ['http://127.0.0.1:33418/cb'], token_endpoint_auth_method: 'none' })).status, 201);
       const refused = await register(gh, { ...CLAUDE_REGISTRATION, redirect_uris: ['https://evil.example/callback'] });
       assert.equal(refused.status, 400);
@@ -59,7 +68,11 @@ describe('registration policy', () => {
       const metadata = await (await gh.fetch('/.well-known/oauth-authorization-server')).json();
       assert.equal(metadata.registration_endpoint, undefined);
       const ok = await fetch(
-        authorizationUrl(gh, { client_id: 'https://claude.ai/oauth/mcp-oauth-client-metadata', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] }, { code_challenge: pkce().challenge, code_challenge_method: 'S256' }),
+        authorizationUrl(
+          gh,
+          { client_id: 'https://claude.ai/oauth/mcp-oauth-client-metadata', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] },
+          { code_challenge: pkce().challenge, code_challenge_method: 'S256' },
+        ),
         { redirect: 'manual' },
       );
       assert.equal(ok.status, 303);
@@ -128,7 +141,10 @@ describe('RFC 7592 client management', () => {
     assert.equal((await updated.json()).client_name, 'Renamed');
     assert.equal((await (await manage(registered.registration_client_uri, token)).json()).client_name, 'Renamed');
 
-    const switchAuth = await manage(registered.registration_client_uri, token, { method: 'PUT', body: JSON.stringify({ ...editable, token_endpoint_auth_method: 'none' }) });
+    const switchAuth = await manage(registered.registration_client_uri, token, {
+      method: 'PUT',
+      body: JSON.stringify({ ...editable, token_endpoint_auth_method: 'none' }),
+    });
     assert.equal(switchAuth.status, 400);
     const wrongId = await manage(registered.registration_client_uri, token, { method: 'PUT', body: JSON.stringify({ ...editable, client_id: 'other' }) });
     assert.equal(wrongId.status, 400);
@@ -167,7 +183,10 @@ describe('registered client ids', () => {
   it('start with a letter or digit, so that they can be pasted into a command line', async () => {
     // About one random base64url id in 32 would start with "-" or "_": 100 registrations make a miss near certain.
     const ids = await Promise.all(Array.from({ length: 100 }, async () => (await registerClient(gh)).client_id));
-    assert.deepEqual(ids.filter((id) => !/^[A-Za-z0-9]/.test(id)), []);
+    assert.deepEqual(
+      ids.filter((id) => !/^[A-Za-z0-9]/.test(id)),
+      [],
+    );
     assert.equal(new Set(ids).size, 100);
   });
 });

@@ -44,13 +44,13 @@ describe('revocation', () => {
     assert.equal((await refresh(client, tokens.refresh_token)).status, 400);
   });
 
-  it('answers 200 for unknown tokens and ignores another client\'s tokens', async () => {
+  it("answers 200 for unknown tokens and ignores another client's tokens", async () => {
     const { tokens } = await obtainTokens(gh);
     const stranger = await registerClient(gh, { ...CLAUDE_REGISTRATION, client_name: 'A stranger' });
     assert.equal((await revoke(stranger, 'no-such-token')).status, 200);
     assert.equal((await revoke(stranger, tokens.refresh_token)).status, 200);
     assert.equal((await revoke(stranger, tokens.access_token)).status, 200);
-    assert.equal((await whoami(tokens.access_token)).status, 200, 'a stranger cannot revoke someone else\'s grant');
+    assert.equal((await whoami(tokens.access_token)).status, 200, "a stranger cannot revoke someone else's grant");
   });
 
   it('requires client authentication and a token parameter', async () => {

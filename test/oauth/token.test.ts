@@ -89,7 +89,11 @@ describe('token endpoint: authorization_code', () => {
     const { code, verifier } = await authorizedCode(gh, client);
     await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), code_verifier: undefined }), 400, 'invalid_request');
     await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), redirect_uri: undefined }), 400, 'invalid_request');
-    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), redirect_uri: 'https://claude.com/api/mcp/auth_callback' }), 400, 'invalid_grant');
+    await assertError(
+      await tokenRequest(gh, { ...codeExchange(client, code, verifier), redirect_uri: 'https://claude.com/api/mcp/auth_callback' }),
+      400,
+      'invalid_grant',
+    );
   });
 
   it('on a replayed code, refuses it and revokes the tokens the first exchange issued', async () => {
@@ -99,7 +103,12 @@ describe('token endpoint: authorization_code', () => {
 
     await assertError(await tokenRequest(gh, codeExchange(client, code, verifier)), 400, 'invalid_grant');
     assert.equal((await callWhoami(gh, first.access_token)).status, 401);
-    const refresh = await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+    const refresh = await tokenRequest(gh, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     await assertError(refresh, 400, 'invalid_grant');
   });
 
@@ -125,10 +134,18 @@ describe('token endpoint: authorization_code', () => {
     const { code, verifier } = await authorizedCode(gh, client);
     await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_secret: 'wrong' }), 401, 'invalid_client');
     await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_secret: undefined }), 401, 'invalid_client');
-    await assertError(await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined }), 401, 'invalid_client');
-    const basic = await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined }, {
-      authorization: `Basic ${Buffer.from(`${client.client_id}:wrong`).toString('base64')}`,
-    });
+    await assertError(
+      await tokenRequest(gh, { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined }),
+      401,
+      'invalid_client',
+    );
+    const basic = await tokenRequest(
+      gh,
+      { ...codeExchange(client, code, verifier), client_id: undefined, client_secret: undefined },
+      {
+        authorization: `Basic ${Buffer.from(`${client.client_id}:wrong`).toString('base64')}`,
+      },
+    );
     assert.match(basic.headers.get('www-authenticate')!, /^Basic /);
     await assertError(basic, 401, 'invalid_client');
     // The failed attempts did not spend the code.
@@ -213,7 +230,11 @@ describe('token endpoint: refresh_token rotation', () => {
   });
 
   it('refuses refresh to a client that did not register the refresh_token grant', async () => {
-    const client = await registerClient(gh, { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'] });
+    const client = await registerClient(gh, {
+      redirect_uris: ['https://app.example/cb'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+    });
     const { tokens } = await obtainTokens(gh, { client });
     assert.equal(tokens.refresh_token, undefined);
     await assertError(await refresh(client, 'anything'), 400, 'unauthorized_client');

@@ -136,7 +136,9 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     await page.keyboard.type(ADMIN.password);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Sign in');
-    const labelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden])')].every((input) => document.querySelector(`label[for="${input.id}"]`)));
+    const labelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input:not([type=hidden])')].every((input) => document.querySelector(`label[for="${input.id}"]`)),
+    );
     assert.ok(labelled, 'every field has a label');
     await Promise.all([page.waitForURL(/\/account$/), page.keyboard.press('Enter')]);
     await photograph(page, 'account-empty');

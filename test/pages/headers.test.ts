@@ -8,7 +8,14 @@ describe('security headers', () => {
   let gatehouse: Gatehouse;
   before(async () => {
     gatehouse = await createGatehouse({
-      env: { NODE_ENV: 'production', BASE_URL: 'https://mcp.example.com', DATABASE_URL: 'sqlite::memory:', JWT_SECRET: TEST_JWT_SECRET, ADMIN_PASSWORD: 'a long enough password', LOG_LEVEL: 'silent' },
+      env: {
+        NODE_ENV: 'production',
+        BASE_URL: 'https://mcp.example.com',
+        DATABASE_URL: 'sqlite::memory:',
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_PASSWORD: 'a long enough password',
+        LOG_LEVEL: 'silent',
+      },
     });
   });
   after(() => gatehouse.close());

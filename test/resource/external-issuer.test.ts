@@ -65,7 +65,10 @@ describe('behind an external authorization server', () => {
     // The same person's notes are theirs across tokens.
     await callTool(gh.mcpUrl, accessToken, 'notes_create', { title: 'from the provider', body: 'hello' });
     const listed = await jsonRpcResult(await callTool(gh.mcpUrl, await token('alice'), 'notes_list'));
-    assert.deepEqual(listed.result.structuredContent.notes.map((note: { title: string }) => note.title), ['from the provider']);
+    assert.deepEqual(
+      listed.result.structuredContent.notes.map((note: { title: string }) => note.title),
+      ['from the provider'],
+    );
   });
 
   it('answers 403 insufficient_scope, in the provider’s scope names, when the token lacks the scope', async () => {
@@ -103,7 +106,8 @@ describe('behind an external authorization server', () => {
     // jose fetches the key set again for an unknown kid, at most once every 5 s.
     const deadline = Date.now() + 12_000;
     let status: number;
-    while ((status = (await callTool(gh.mcpUrl, rotated, 'whoami')).status) !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+    while ((status = (await callTool(gh.mcpUrl, rotated, 'whoami')).status) !== 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(status, 200, 'the token signed by the new key is accepted');
   });
 });

@@ -81,13 +81,17 @@ describe('MCP endpoint authentication and authorization', () => {
 
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const foreignKid = (await exportJWK(publicKey)).x!;
-    for (const header of [{ alg: 'ES256', typ: 'at+jwt', kid }, { alg: 'ES256', typ: 'at+jwt', kid: foreignKid }, { alg: 'ES256', typ: 'at+jwt' }]) {
+    for (const header of [
+      { alg: 'ES256', typ: 'at+jwt', kid },
+      { alg: 'ES256', typ: 'at+jwt', kid: foreignKid },
+      { alg: 'ES256', typ: 'at+jwt' },
+    ]) {
       const forged = await new SignJWT(claims).setProtectedHeader(header).sign(privateKey);
       await assertInvalidToken(forged, /not valid|no signing key/);
     }
   });
 
-  it('refuses tokens signed by Gatehouse\'s key but for another issuer, of another type, or without required claims', async () => {
+  it("refuses tokens signed by Gatehouse's key but for another issuer, of another type, or without required claims", async () => {
     const keys = await KeyStore.open(gh.gatehouse.storage.signingKeys, TEST_JWT_SECRET);
     await assertInvalidToken(await keys.sign({ ...claims, iss: 'https://evil.example' }, 'at+jwt'), /another server/);
     await assertInvalidToken(await keys.sign(claims, 'JWT'), /not valid/);
@@ -122,7 +126,14 @@ describe('MCP endpoint authentication and authorization', () => {
       const response = await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 2, method, params: { name: 'whoami' } }, resourcesOnly.access_token);
       assert.equal(response.status, 403, method);
     }
-    const batch = await mcpPost(gh.mcpUrl, [{ jsonrpc: '2.0', id: 3, method: 'resources/list' }, { jsonrpc: '2.0', id: 4, method: 'tools/list' }], resourcesOnly.access_token);
+    const batch = await mcpPost(
+      gh.mcpUrl,
+      [
+        { jsonrpc: '2.0', id: 3, method: 'resources/list' },
+        { jsonrpc: '2.0', id: 4, method: 'tools/list' },
+      ],
+      resourcesOnly.access_token,
+    );
     assert.equal(batch.status, 403, 'one message of a batch needing a missing scope refuses the batch');
     const allowed = await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 5, method: 'resources/list' }, resourcesOnly.access_token);
     assert.equal(allowed.status, 200);
@@ -139,7 +150,11 @@ describe('MCP endpoint authentication and authorization', () => {
 
     const preflight = await fetch(gh.mcpUrl, {
       method: 'OPTIONS',
-      headers: { origin: 'https://claude.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' },
+      headers: {
+        origin: 'https://claude.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, mcp-protocol-version',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://claude.com');

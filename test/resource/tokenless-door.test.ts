@@ -7,7 +7,11 @@ import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 
 /** Everything a client could act on: status, body and headers, leaving out what differs on every response. */
 async function observable(response: Response) {
-  const headers = Object.fromEntries([...response.headers].filter(([name]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(name) && !name.startsWith('access-control-') && name !== 'vary'));
+  const headers = Object.fromEntries(
+    [...response.headers].filter(
+      ([name]) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(name) && !name.startsWith('access-control-') && name !== 'vary',
+    ),
+  );
   return { status: response.status, headers, body: await response.text() };
 }
 
@@ -36,7 +40,11 @@ describe('tokenless requests to the MCP endpoint', () => {
   });
 
   it('are refused for any method and with a query string', async () => {
-    for (const [method, path] of [['GET', '/mcp'], ['DELETE', '/mcp'], ['POST', '/mcp?session=1']] as const) {
+    for (const [method, path] of [
+      ['GET', '/mcp'],
+      ['DELETE', '/mcp'],
+      ['POST', '/mcp?session=1'],
+    ] as const) {
       const response = await gh.fetch(path, { method });
       assert.equal(response.status, 401, `${method} ${path}`);
       assert.match(response.headers.get('www-authenticate')!, /^Bearer resource_metadata=/);
@@ -57,10 +65,16 @@ describe('tokenless requests to the MCP endpoint', () => {
     assert.equal(echoed.headers.get('x-request-id'), 'trace-42.a:b');
     const replaced = await Promise.all([1, 2].map(() => gh.fetch('/mcp', { method: 'POST', headers: { 'x-request-id': 'bad id\u00e9' } })));
     const ids = replaced.map((response) => response.headers.get('x-request-id')!);
-    assert.ok(ids.every((id) => /^[\w-]+$/.test(id)), `fresh ids: ${ids}`);
+    assert.ok(
+      ids.every((id) => /^[\w-]+$/.test(id)),
+      `fresh ids: ${ids}`,
+    );
     assert.notEqual(ids[0], ids[1]);
     const line = lines.map((text) => JSON.parse(text)).find((entry) => entry.req_id === 'trace-42.a:b');
-    assert.deepEqual({ msg: line.msg, method: line.method, path: line.path, route: line.route, status: line.status }, { msg: 'request', method: 'POST', path: '/mcp', route: '/mcp', status: 401 });
+    assert.deepEqual(
+      { msg: line.msg, method: line.method, path: line.path, route: line.route, status: line.status },
+      { msg: 'request', method: 'POST', path: '/mcp', route: '/mcp', status: 401 },
+    );
     assert.equal(typeof line.ms, 'number');
   });
 });

@@ -19,7 +19,16 @@ describe('consent phishing with a borrowed name', () => {
     const clientsFile = join(tmpdir(), `gatehouse-phishing-clients-${process.pid}.json`);
     writeFileSync(
       clientsFile,
-      JSON.stringify({ clients: [{ client_id: 'acme-portal', client_secret: 'a-secret-of-sixteen-or-more', redirect_uris: ['https://portal.acme.example/cb'], client_name: 'Acme Portal' }] }),
+      JSON.stringify({
+        clients: [
+          {
+            client_id: 'acme-portal',
+            client_secret: 'a-secret-of-sixteen-or-more',
+            redirect_uris: ['https://portal.acme.example/cb'],
+            client_name: 'Acme Portal',
+          },
+        ],
+      }),
     );
     gh = await startGatehouse({ CLIENTS_FILE: clientsFile, REGISTRATION_RATE_LIMIT: '1000' });
   });
@@ -93,14 +102,23 @@ describe('consent phishing with a borrowed name', () => {
       clientId: 'old-impostor',
       kind: 'dynamic',
       secretHash: null,
-      metadata: { client_name: 'Claude', redirect_uris: [EVIL_CALLBACK], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'] },
+      metadata: {
+        client_name: 'Claude',
+        redirect_uris: [EVIL_CALLBACK],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
       createdAt: Date.now(),
       registrationTokenHash: null,
     });
     const impostor = await consentFor({ client_id: 'old-impostor', redirect_uris: [EVIL_CALLBACK] });
     assert.match(impostor, /role="alert"><strong>This is not Claude\.<\/strong>/);
 
-    const claude = await consentFor({ client_id: 'https://claude.ai/oauth/mcp-oauth-client-metadata', redirect_uris: ['https://claude.ai/api/mcp/auth_callback'] });
+    const claude = await consentFor({
+      client_id: 'https://claude.ai/oauth/mcp-oauth-client-metadata',
+      redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+    });
     assert.match(claude, /Verified app: this server knows Claude/);
     assert.doesNotMatch(claude, /Unverified|This is not/);
     const portal = await consentFor({ client_id: 'acme-portal', redirect_uris: ['https://portal.acme.example/cb'] });

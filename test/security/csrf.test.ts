@@ -85,7 +85,7 @@ describe('CSRF', () => {
       assert.deepEqual(await census(gh), before);
     });
 
-    it('refuses an approval from a foreign Origin, even with the victim\'s own token', async () => {
+    it("refuses an approval from a foreign Origin, even with the victim's own token", async () => {
       const before = await census(gh);
       for (const headers of FOREIGN_HEADERS(gh.baseUrl)) {
         await assertRefused(await postForm(victim, url('/consent'), { ...fields, decision: 'approve' }, headers));
@@ -111,12 +111,14 @@ describe('CSRF', () => {
 
     before(async () => {
       ({ browser: victim } = await signedInBrowser(gh));
-      ({ tokens: { access_token: accessToken } } = await obtainTokens(gh, { client, browser: victim }));
+      ({
+        tokens: { access_token: accessToken },
+      } = await obtainTokens(gh, { client, browser: victim }));
       fields = hiddenFields((await victim.go(url('/account'))).html!);
       assert.ok(fields.grant, 'the account page offers to disconnect the app');
     });
 
-    it('refuses a disconnect without CSRF, with another session\'s token, or from a foreign Origin; the grant stays', async () => {
+    it("refuses a disconnect without CSRF, with another session's token, or from a foreign Origin; the grant stays", async () => {
       const { csrf: _dropped, ...withoutCsrf } = fields;
       const before = await census(gh);
       for (const headers of OPAQUE_HEADERS) {
@@ -129,7 +131,7 @@ describe('CSRF', () => {
       assert.equal((await whoami()).status, 200);
     });
 
-    it('does not let a signed-in attacker disconnect the victim\'s grant with his own valid form', async () => {
+    it("does not let a signed-in attacker disconnect the victim's grant with his own valid form", async () => {
       const before = await census(gh);
       const answer = await postForm(attacker, url('/account/disconnect'), { csrf: await attackerToken(), grant: fields.grant! });
       assert.equal(answer.status, 303);
@@ -158,7 +160,7 @@ describe('CSRF', () => {
       fields = hiddenFields(html);
     });
 
-    it('refuses a sign-out without CSRF, with another session\'s token, or from a foreign Origin; the session stays', async () => {
+    it("refuses a sign-out without CSRF, with another session's token, or from a foreign Origin; the session stays", async () => {
       const before = await census(gh);
       for (const headers of OPAQUE_HEADERS) {
         await assertRefused(await postForm(victim, url('/logout'), {}, headers));

@@ -200,25 +200,23 @@ describe('open redirect', () => {
       }
     });
 
-    it(
-      'matches the loopback URI exactly but for the port: no userinfo, dot segments or non-canonical spellings',
-      async () => {
-        const accepted: string[] = [];
-        for (const uri of [
-          'http://attacker:pw@127.0.0.1:9/cb',
-          'http://127.0.0.1:9/x/../cb',
-          'http://0x7f.1:9/cb',
-          'http://127.1:9/cb',
-          'HTTP://127.0.0.1:9/cb',
-          'http://127.0.0.1:9\\cb',
-          'http://127.0.0.1:9/cb?',
-        ]) {
-          const response = await authorize(uri);
-          if (response.status !== 400 || response.headers.get('location') !== null) accepted.push(`${uri} → ${response.status} ${response.headers.get('location')}`);
-        }
-        assert.deepEqual(accepted, []);
-      },
-    );
+    it('matches the loopback URI exactly but for the port: no userinfo, dot segments or non-canonical spellings', async () => {
+      const accepted: string[] = [];
+      for (const uri of [
+        'http://attacker:pw@127.0.0.1:9/cb',
+        'http://127.0.0.1:9/x/../cb',
+        'http://0x7f.1:9/cb',
+        'http://127.1:9/cb',
+        'HTTP://127.0.0.1:9/cb',
+        'http://127.0.0.1:9\\cb',
+        'http://127.0.0.1:9/cb?',
+      ]) {
+        const response = await authorize(uri);
+        if (response.status !== 400 || response.headers.get('location') !== null)
+          accepted.push(`${uri} → ${response.status} ${response.headers.get('location')}`);
+      }
+      assert.deepEqual(accepted, []);
+    });
 
     it('refuses a port no socket can have, at registration and at /authorize, with the standard error and never a 500', async () => {
       for (const uri of ['http://127.0.0.1:99999/cb', 'http://127.0.0.1:65536/cb', 'http://127.0.0.1:0/cb', 'http://localhost:0/cb']) {
@@ -236,12 +234,26 @@ describe('open redirect', () => {
   });
 
   it('keeps /login on this origin whatever its request parameter says', async () => {
-    const values = ['https://evil.example/', '//evil.example', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)', '\r\nLocation: https://evil.example', '@evil.example', '../../evil.example'];
+    const values = [
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      '\\\\evil.example',
+      'javascript:alert(1)',
+      '\r\nLocation: https://evil.example',
+      '@evil.example',
+      '../../evil.example',
+    ];
     const visitor = new Browser();
     const login = await visitor.go(new URL('/login', gh.baseUrl));
     for (const request of values) {
       // Signed out: a form post that signs in, then continues to the request.
-      const posted = await postForm(visitor, new URL('/login', gh.baseUrl), { ...hiddenFields(login.html!), username: 'admin', password: 'correct horse battery staple', request });
+      const posted = await postForm(visitor, new URL('/login', gh.baseUrl), {
+        ...hiddenFields(login.html!),
+        username: 'admin',
+        password: 'correct horse battery staple',
+        request,
+      });
       assert.equal(posted.status, 303);
       assertStaysHome(posted.headers.get('location'), gh.baseUrl);
       assert.equal(posted.headers.get('location'), `/consent?request=${encodeURIComponent(request)}`);
@@ -264,13 +276,29 @@ describe('open redirect', () => {
     assert.equal(get.headers.get('location'), '/account');
 
     const { browser, html } = await signedInBrowser(gh);
-    const posted = await postForm(browser, new URL(`/logout?${lures}`, gh.baseUrl), { ...hiddenFields(html), ...Object.fromEntries(new URLSearchParams(lures)) });
+    const posted = await postForm(browser, new URL(`/logout?${lures}`, gh.baseUrl), {
+      ...hiddenFields(html),
+      ...Object.fromEntries(new URLSearchParams(lures)),
+    });
     assert.equal(posted.status, 303);
     assert.equal(posted.headers.get('location'), '/login');
   });
 
   it('answers odd paths without a redirect off this origin', async () => {
-    const paths = ['//evil.example', '//evil.example/%2e%2e', '/\\evil.example', '/%2F%2Fevil.example', '/%5Cevil.example', '/login/', '/account/', '/consent/', '/logout/', '/authorize/', '/./evil.example', '/login/..//evil.example'];
+    const paths = [
+      '//evil.example',
+      '//evil.example/%2e%2e',
+      '/\\evil.example',
+      '/%2F%2Fevil.example',
+      '/%5Cevil.example',
+      '/login/',
+      '/account/',
+      '/consent/',
+      '/logout/',
+      '/authorize/',
+      '/./evil.example',
+      '/login/..//evil.example',
+    ];
     for (const path of paths) {
       const { status, location } = await rawGet(gh.baseUrl, path);
       assert.ok(status < 500, `${status} for ${path}`);

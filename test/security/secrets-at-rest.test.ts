@@ -61,12 +61,21 @@ describe('secrets at rest', () => {
     const exchanged = await tokenRequest(gh, codeExchange(client, code, verifier));
     assert.equal(exchanged.status, 200);
     first = (await exchanged.json()) as Tokens;
-    const refreshed = await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: first.refresh_token, client_id: client.client_id, client_secret: client.client_secret });
+    const refreshed = await tokenRequest(gh, {
+      grant_type: 'refresh_token',
+      refresh_token: first.refresh_token,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
     assert.equal(refreshed.status, 200);
     second = (await refreshed.json()) as Tokens;
 
     noteTitle = `note ${randomUUID()}`;
-    const note = await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'notes_create', arguments: { title: noteTitle, body: 'at rest' } } }, second.access_token);
+    const note = await mcpPost(
+      gh.mcpUrl,
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'notes_create', arguments: { title: noteTitle, body: 'at rest' } } },
+      second.access_token,
+    );
     assert.equal(note.status, 200);
     await note.arrayBuffer();
 

@@ -7,7 +7,17 @@ import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../src/identity/passwords.js';
 import { Browser, hiddenFields } from '../helpers/browser.js';
 import { ADMIN, CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { authorizationUrl, jsonRpcResult, mcpPost, obtainTokens, pkce, registerClient, tokenRequest, type RegisteredClient, type Tokens } from '../helpers/oauth.js';
+import {
+  authorizationUrl,
+  jsonRpcResult,
+  mcpPost,
+  obtainTokens,
+  pkce,
+  registerClient,
+  tokenRequest,
+  type RegisteredClient,
+  type Tokens,
+} from '../helpers/oauth.js';
 import { assertErrorPage, assertOAuthError, census, postForm, type Table } from './support.js';
 
 const PAYLOADS = [
@@ -64,7 +74,11 @@ describe('SQL injection', () => {
     let attempt = 0;
     for (const [index, payload] of PAYLOADS.entries()) {
       const account = ACCOUNTS[index % ACCOUNTS.length]!;
-      for (const [username, password] of [[payload, ACCOUNT_PASSWORD], [account, payload], [payload, payload]] as const) {
+      for (const [username, password] of [
+        [payload, ACCOUNT_PASSWORD],
+        [account, payload],
+        [payload, payload],
+      ] as const) {
         const from = { 'x-forwarded-for': `198.51.100.${++attempt}` };
         const response = await postForm(browser, new URL('/login', gh.baseUrl), { csrf: csrf!, username, password }, from);
         await assertErrorPage(response, 401, /Wrong username or password/);
@@ -94,7 +108,11 @@ describe('SQL injection', () => {
   });
 
   it('/authorize: matches redirect URIs by equality, not as a pattern', async () => {
-    const wild = await registerClient(gh, { redirect_uris: ['https://app.example/a_c', 'https://app.example/%'], token_endpoint_auth_method: 'none', client_name: 'Wildcards' });
+    const wild = await registerClient(gh, {
+      redirect_uris: ['https://app.example/a_c', 'https://app.example/%'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Wildcards',
+    });
     for (const redirect_uri of ['https://app.example/abc', 'https://app.example/anything', 'https://app.example/']) {
       await assertErrorPage(await gh.fetch(authorizationUrl(gh, wild, { ...withPkce, redirect_uri }).href), 400, /not registered for this client/);
     }
@@ -128,7 +146,11 @@ describe('SQL injection', () => {
       await assertOAuthError(await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: payload, ...auth }), 400, 'invalid_grant');
       await assertOAuthError(await tokenRequest(gh, { ...code, client_id: payload }), 401, 'invalid_client');
       await assertOAuthError(await tokenRequest(gh, { ...code, client_secret: payload }), 401, 'invalid_client');
-      await assertOAuthError(await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...auth, scope: payload }), 400, 'invalid_scope');
+      await assertOAuthError(
+        await tokenRequest(gh, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, ...auth, scope: payload }),
+        400,
+        'invalid_scope',
+      );
     }
     assertCensus(await census(gh), before);
     assert.equal((await whoami()).status, 200);
@@ -170,7 +192,8 @@ describe('SQL injection', () => {
   describe('notes tools', () => {
     type NoteResult = { id: string; title: string; body: string };
     const tool = async (name: string, args: object) =>
-      (await jsonRpcResult(await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, tokens.access_token))).result;
+      (await jsonRpcResult(await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }, tokens.access_token)))
+        .result;
     const listNotes = async (): Promise<NoteResult[]> => (await tool('notes_list', {})).structuredContent.notes;
     const search = async (query: string): Promise<NoteResult[]> => {
       const result = await tool('notes_search', { query });
@@ -180,7 +203,8 @@ describe('SQL injection', () => {
     const ids = (notes: NoteResult[]) => notes.map((note) => note.id).sort();
 
     before(async () => {
-      for (const title of ['plain note', 'fifty percent: 50%', 'snake_case', 'back\\slash', 'nothing special here']) await tool('notes_create', { title, body: '' });
+      for (const title of ['plain note', 'fifty percent: 50%', 'snake_case', 'back\\slash', 'nothing special here'])
+        await tool('notes_create', { title, body: '' });
     });
 
     it('stores titles and bodies with metacharacters literally, one row per note', async () => {
@@ -207,17 +231,14 @@ describe('SQL injection', () => {
       assertCensus(await census(gh), before);
     });
 
-    it(
-      'finds notes by non-ASCII text, as typed and case-insensitively',
-      async () => {
-        const note = (await tool('notes_create', { title: 'Crème BRÛLÉE', body: 'ΣΟΦΙΑ' })).structuredContent as NoteResult;
-        const missed: string[] = [];
-        for (const query of ['Crème', 'BRÛLÉE', 'brûlée', 'ΣΟΦΙΑ', 'σοφια']) {
-          if (!ids(await search(query)).includes(note.id)) missed.push(query);
-        }
-        assert.deepEqual(missed, []);
-      },
-    );
+    it('finds notes by non-ASCII text, as typed and case-insensitively', async () => {
+      const note = (await tool('notes_create', { title: 'Crème BRÛLÉE', body: 'ΣΟΦΙΑ' })).structuredContent as NoteResult;
+      const missed: string[] = [];
+      for (const query of ['Crème', 'BRÛLÉE', 'brûlée', 'ΣΟΦΙΑ', 'σοφια']) {
+        if (!ids(await search(query)).includes(note.id)) missed.push(query);
+      }
+      assert.deepEqual(missed, []);
+    });
 
     it('deletes nothing for a payload id, and reads nothing for a payload resource', async () => {
       const before = await census(gh);
@@ -226,7 +247,11 @@ describe('SQL injection', () => {
         assert.equal(deleted.isError, true);
         assert.equal(deleted.structuredContent.deleted, false);
         const read = await jsonRpcResult(
-          await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: `note://${encodeURIComponent(payload)}` } }, tokens.access_token),
+          await mcpPost(
+            gh.mcpUrl,
+            { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: `note://${encodeURIComponent(payload)}` } },
+            tokens.access_token,
+          ),
         );
         assert.ok(read.error, `resources/read note://${payload} is an error`);
       }

@@ -15,7 +15,14 @@ export async function census(gh: TestGatehouse): Promise<{ tables: string[]; row
   const names = await tableNames(db);
   const rows = {} as Record<Table, number>;
   for (const table of TABLES) {
-    rows[table] = Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    rows[table] = Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   }
   return { tables: names, rows };
 }

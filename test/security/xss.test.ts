@@ -17,8 +17,7 @@ const PAYLOADS = [
   '</title><script src=//evil.example/x.js></script>',
 ];
 
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 const TAG = /<([a-zA-Z][\w-]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*\/?>/g;
 const ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g;
@@ -175,7 +174,7 @@ describe('XSS', () => {
     }
   });
 
-  it('never turns a dynamic client\'s logo_uri into an image, nor its redirect URI into CSP directives', async () => {
+  it("never turns a dynamic client's logo_uri into an image, nor its redirect URI into CSP directives", async () => {
     const redirect = "https://app.example/cb?x=;script-src 'unsafe-inline' *";
     const client = await registerNamed('Logo and CSP target', {
       redirect_uris: [redirect],

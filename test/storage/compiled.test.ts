@@ -37,7 +37,13 @@ describe('compiled statements', () => {
 
   it('keeps the statement’s own constants and counts affected rows', async () => {
     const { db } = storage;
-    const disable = compiled(db, ['id', 'at'], (slot) => db.updateTable('users').set({ disabled_at: slot('at') }).where('id', '=', slot('id')).where('username', '=', 'first'));
+    const disable = compiled(db, ['id', 'at'], (slot) =>
+      db
+        .updateTable('users')
+        .set({ disabled_at: slot('at') })
+        .where('id', '=', slot('id'))
+        .where('username', '=', 'first'),
+    );
     assert.equal((await disable(db, { id: 'u-2', at: 3000 })).numAffectedRows, 0n, 'u-2 is not named "first"');
     assert.equal((await disable(db, { id: 'u-1', at: 3000 })).numAffectedRows, 1n);
   });

@@ -21,7 +21,13 @@ describe('storage', () => {
       registrationTokenHash: null,
       secretHash: null,
       createdAt: Date.now(),
-      metadata: { redirect_uris: ['https://a.example/cb'], token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], client_name: 'App' },
+      metadata: {
+        redirect_uris: ['https://a.example/cb'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        client_name: 'App',
+      },
     });
   });
   after(async () => {
@@ -49,18 +55,45 @@ describe('storage', () => {
 
   it('lets exactly one caller consume a code, even when racing', async () => {
     const now = Date.now();
-    await storage.codes.create({ codeHash: 'h1', clientId: 'c1', userId, redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp:tools', resource: 'r', createdAt: now, expiresAt: now + 60_000 });
+    await storage.codes.create({
+      codeHash: 'h1',
+      clientId: 'c1',
+      userId,
+      redirectUri: 'https://a.example/cb',
+      codeChallenge: 'c',
+      scope: 'mcp:tools',
+      resource: 'r',
+      createdAt: now,
+      expiresAt: now + 60_000,
+    });
     const results = await Promise.all(Array.from({ length: 5 }, () => storage.codes.consume('h1', Date.now())));
     assert.equal(results.filter(Boolean).length, 1);
   });
 
   it('revokes a grant once, drops its refresh tokens and tells listeners', async () => {
     const now = Date.now();
-    await storage.codes.create({ codeHash: 'h2', clientId: 'c1', userId, redirectUri: 'https://a.example/cb', codeChallenge: 'c', scope: 'mcp:tools', resource: 'r', createdAt: now, expiresAt: now + 60_000 });
-    await storage.grants.createFromCode('h2', { id: 'g1', userId, clientId: 'c1', scope: 'mcp:tools', resource: 'r', createdAt: now }, { tokenHash: 'rt1', expiresAt: now + 1000 });
+    await storage.codes.create({
+      codeHash: 'h2',
+      clientId: 'c1',
+      userId,
+      redirectUri: 'https://a.example/cb',
+      codeChallenge: 'c',
+      scope: 'mcp:tools',
+      resource: 'r',
+      createdAt: now,
+      expiresAt: now + 60_000,
+    });
+    await storage.grants.createFromCode(
+      'h2',
+      { id: 'g1', userId, clientId: 'c1', scope: 'mcp:tools', resource: 'r', createdAt: now },
+      { tokenHash: 'rt1', expiresAt: now + 1000 },
+    );
     assert.equal((await storage.codes.find('h2'))?.grantId, 'g1');
     assert.equal((await storage.grants.findRefreshToken('rt1'))?.grant.id, 'g1');
-    assert.deepEqual((await storage.grants.listActiveForUser(userId)).map((g) => g.clientName), ['App']);
+    assert.deepEqual(
+      (await storage.grants.listActiveForUser(userId)).map((g) => g.clientName),
+      ['App'],
+    );
 
     const heard: string[] = [];
     storage.grants.onRevoke((id) => heard.push(id));
@@ -69,10 +102,13 @@ describe('storage', () => {
     assert.deepEqual(heard, ['g1']);
     assert.equal(await storage.grants.findRefreshToken('rt1'), undefined);
     assert.deepEqual(await storage.grants.listActiveForUser(userId), []);
-    assert.deepEqual((await storage.grants.revokedSince(now)).map((g) => g.id), ['g1']);
+    assert.deepEqual(
+      (await storage.grants.revokedSince(now)).map((g) => g.id),
+      ['g1'],
+    );
   });
 
-  it('searches notes case-insensitively, treating % and _ literally, and only the owner\'s', async () => {
+  it("searches notes case-insensitively, treating % and _ literally, and only the owner's", async () => {
     const bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
     await storage.notes.create(userId, { title: 'Budget', body: 'spend 50% on rent' });
     await storage.notes.create(userId, { title: 'snake_case', body: 'naming' });

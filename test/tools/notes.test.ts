@@ -21,20 +21,26 @@ describe('per-user notes', () => {
   });
   after(() => gh.close());
 
-  it('keeps two users\' notes apart in every tool, resource and prompt', async () => {
+  it("keeps two users' notes apart in every tool, resource and prompt", async () => {
     const secret = (await tool(alice, 'notes_create', { title: 'Alice secret', body: 'launch codes' })).result.structuredContent;
     await tool(bob, 'notes_create', { title: 'Bob list', body: 'milk' });
 
     const aliceList = (await tool(alice, 'notes_list')).result.structuredContent.notes;
     const bobList = (await tool(bob, 'notes_list')).result.structuredContent.notes;
-    assert.deepEqual(aliceList.map((n: { title: string }) => n.title), ['Alice secret']);
-    assert.deepEqual(bobList.map((n: { title: string }) => n.title), ['Bob list']);
+    assert.deepEqual(
+      aliceList.map((n: { title: string }) => n.title),
+      ['Alice secret'],
+    );
+    assert.deepEqual(
+      bobList.map((n: { title: string }) => n.title),
+      ['Bob list'],
+    );
 
     assert.deepEqual((await tool(bob, 'notes_search', { query: 'launch' })).result.structuredContent.notes, []);
     assert.equal((await tool(bob, 'whoami')).result.structuredContent.username, 'bob');
 
     const read = await rpc(bob, 'resources/read', { uri: `note://${secret.id}` });
-    assert.ok(read.error, 'Bob cannot read Alice\'s note as a resource');
+    assert.ok(read.error, "Bob cannot read Alice's note as a resource");
     assert.ok(!JSON.stringify(read).includes('launch codes'));
     const listed = (await rpc(bob, 'resources/list')).result.resources;
     assert.ok(!listed.some((r: { uri: string }) => r.uri === `note://${secret.id}`));
@@ -44,7 +50,7 @@ describe('per-user notes', () => {
     const deleted = (await tool(bob, 'notes_delete', { id: secret.id })).result;
     assert.equal(deleted.isError, true);
     assert.equal(deleted.structuredContent.deleted, false);
-    assert.equal((await tool(alice, 'notes_list')).result.structuredContent.notes.length, 1, 'Alice\'s note is still there');
+    assert.equal((await tool(alice, 'notes_list')).result.structuredContent.notes.length, 1, "Alice's note is still there");
     assert.equal((await tool(alice, 'notes_delete', { id: secret.id })).result.structuredContent.deleted, true);
   });
 

@@ -70,14 +70,26 @@ export class GitHubSignIn implements UpstreamSignIn {
       throw new UpstreamLoginFailed('The answer from GitHub could not be verified.', false, { cause: error });
     }
     const user = await this.api<GitHubUser>('/user', tokens.accessToken);
-    const identity = { issuer: this.issuer, subject: String(user.id), preferredUsername: user.login, email: user.email ?? undefined, name: user.name ?? undefined };
+    const identity = {
+      issuer: this.issuer,
+      subject: String(user.id),
+      preferredUsername: user.login,
+      email: user.email ?? undefined,
+      name: user.name ?? undefined,
+    };
     return { identity, admitted: await this.admits(user, tokens.accessToken), tokens };
   }
 
   async refresh(tokens: UpstreamTokens): Promise<UpstreamTokens> {
     // Only tokens of apps with expiring user tokens have a refresh token; an OAuth app's never expire.
     if (!tokens.refreshToken) return tokens;
-    const response = await oauth.refreshTokenGrantRequest(this.server, this.client, oauth.ClientSecretPost(this.settings.clientSecret), tokens.refreshToken, this.requestOptions());
+    const response = await oauth.refreshTokenGrantRequest(
+      this.server,
+      this.client,
+      oauth.ClientSecretPost(this.settings.clientSecret),
+      tokens.refreshToken,
+      this.requestOptions(),
+    );
     const refreshed = toTokens(await oauth.processRefreshTokenResponse(this.server, this.client, response));
     return { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
   }
@@ -94,7 +106,12 @@ export class GitHubSignIn implements UpstreamSignIn {
     let response: Response;
     try {
       response = await fetch(this.settings.apiUrl + path, {
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/vnd.github+json', 'user-agent': 'Gatehouse', 'x-github-api-version': '2022-11-28' },
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/vnd.github+json',
+          'user-agent': 'Gatehouse',
+          'x-github-api-version': '2022-11-28',
+        },
         signal: AbortSignal.timeout(TIMEOUT_MS),
       });
     } catch (error) {

@@ -106,7 +106,9 @@ export class OidcSignIn implements UpstreamSignIn {
     const secret = this.settings.clientSecret;
     if (!secret) return oidc.None();
     const methods = server.token_endpoint_auth_methods_supported;
-    return methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post') ? oidc.ClientSecretPost(secret) : oidc.ClientSecretBasic(secret);
+    return methods && !methods.includes('client_secret_basic') && methods.includes('client_secret_post')
+      ? oidc.ClientSecretPost(secret)
+      : oidc.ClientSecretBasic(secret);
   }
 }
 

@@ -75,8 +75,16 @@ export function upstreamLoginRoutes(deps: UpstreamLoginDeps) {
     }
     const { identity } = result;
     if (!result.admitted) {
-      await deps.audit(c, { type: 'login.refused', detail: { provider: provider.id, subject: identity.subject, username: identity.preferredUsername.slice(0, 64) } });
-      return failed(c, 'Not allowed', `Your ${provider.label} account (${identity.preferredUsername}) may not use this server. Ask its operator to add you.`, 403);
+      await deps.audit(c, {
+        type: 'login.refused',
+        detail: { provider: provider.id, subject: identity.subject, username: identity.preferredUsername.slice(0, 64) },
+      });
+      return failed(
+        c,
+        'Not allowed',
+        `Your ${provider.label} account (${identity.preferredUsername}) may not use this server. Ask its operator to add you.`,
+        403,
+      );
     }
     const user = await deps.identities.resolve(identity);
     if (user.disabledAt !== null) {

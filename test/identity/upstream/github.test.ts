@@ -51,7 +51,11 @@ describe('sign-in with GitHub', () => {
     const page = await new Browser().go(new URL('/login', gh.baseUrl));
     assert.match(page.html!, /Sign in with GitHub/);
     assert.doesNotMatch(page.html!, /type="password"/);
-    const posted = await gh.fetch('/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=admin&password=x' });
+    const posted = await gh.fetch('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=admin&password=x',
+    });
     assert.equal(posted.status, 403);
     assert.equal(await gh.gatehouse.storage.users.count(), 0, 'no password account is seeded without AUTH_MODE=local');
   });
@@ -63,7 +67,11 @@ describe('sign-in with GitHub', () => {
     const tokens = await (await tokenRequest(gh, codeExchange(client, approved.leftTo!.searchParams.get('code')!, verifier))).json();
     const whoami = await jsonRpcResult(await callTool(gh.mcpUrl, tokens.access_token, 'whoami'));
     assert.equal(whoami.result.structuredContent.username, 'octocat');
-    const identity = await gh.gatehouse.storage.db.selectFrom('user_identities').selectAll().where('subject', '=', String(OCTOCAT.id)).executeTakeFirstOrThrow();
+    const identity = await gh.gatehouse.storage.db
+      .selectFrom('user_identities')
+      .selectAll()
+      .where('subject', '=', String(OCTOCAT.id))
+      .executeTakeFirstOrThrow();
     assert.equal(identity.issuer, github.url);
     assert.equal(identity.tokens_encrypted, null, 'GitHub’s token is not kept unless KEEP_UPSTREAM_TOKENS=true');
   });

@@ -107,7 +107,10 @@ describe('sign-in through an OpenID provider', () => {
     const first = await signIn('alice');
     assert.equal(first.landed.url.pathname, '/consent');
     const users = await gh.gatehouse.storage.db.selectFrom('users').select('username').where('username', 'like', 'alice%').execute();
-    assert.deepEqual(users.map((user) => user.username), ['alice']);
+    assert.deepEqual(
+      users.map((user) => user.username),
+      ['alice'],
+    );
   });
 
   it('admits a member of an allowed group whatever their email domain', async () => {
@@ -123,7 +126,11 @@ describe('sign-in through an OpenID provider', () => {
     }
     const refusals = await gh.gatehouse.storage.db.selectFrom('audit_events').select('detail').where('type', '=', 'login.refused').execute();
     assert.equal(refusals.length, 2);
-    assert.equal(await gh.gatehouse.storage.db.selectFrom('users').select('id').where('username', 'in', ['bob', 'carol']).executeTakeFirst(), undefined, 'no user is created');
+    assert.equal(
+      await gh.gatehouse.storage.db.selectFrom('users').select('id').where('username', 'in', ['bob', 'carol']).executeTakeFirst(),
+      undefined,
+      'no user is created',
+    );
   });
 
   it('never joins an upstream identity to the local account of the same name', async () => {
