@@ -1,6 +1,7 @@
 // Schema migrations, applied in order at start. Only portable types (text, bigint) and portable constraints, so
 // the same list serves SQLite and PostgreSQL. Never edit a shipped migration: add the next one.
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 // Each migration sees the schema as it stood at its own time, not today's, so it takes Kysely<any> (as Kysely's
 // migration docs do).
