@@ -1,13 +1,13 @@
 // A deployer's own API behind Gatehouse: tools, a resource and a prompt that read the signed-in user's orders from
-// a company service, on that user's behalf. Gatehouse has already checked the caller's token and scopes; the
-// toolset gets who they are (`user`), through which app (`clientId`) and with which scopes, and calls the service
-// with its own credential, naming the user. The MCP client's token never leaves Gatehouse.
+// a company service, on that user's behalf. Gatehouse has already checked the caller's token and scopes; each
+// handler reads who they are (`callerOf(ctx).user`), through which app (`clientId`) and with which scopes, and calls
+// the service with its own credential, naming the user. The MCP client's token never leaves Gatehouse.
 //
 // Run with: COMPANY_API_URL=https://api.example.com COMPANY_API_KEY=… npx tsx examples/company-api.ts
 import { createServer } from 'node:http';
 import { ResourceTemplate } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { createGatehouse, type ToolContext, type Toolset } from '../src/index.js';
+import { callerOf, createGatehouse, type Caller, type Toolset } from '../src/index.js';
 
 export interface CompanyApi {
   baseUrl: string;
@@ -22,7 +22,7 @@ const Orders = z.object({ orders: z.array(Order) });
 class CompanyApiError extends Error {}
 
 /** GET on the company API as `user`: the service key authenticates Gatehouse, the header names the user. */
-async function get<T>(api: CompanyApi, user: ToolContext['user'], path: string): Promise<T> {
+async function get<T>(api: CompanyApi, user: Caller['user'], path: string): Promise<T> {
   let response: Response;
   try {
     response = await fetch(new URL(path, api.baseUrl), {
@@ -37,10 +37,10 @@ async function get<T>(api: CompanyApi, user: ToolContext['user'], path: string):
   return (await response.json()) as T;
 }
 
-const ordersPath = (user: ToolContext['user']) => `/users/${encodeURIComponent(user.username)}/orders`;
+const ordersPath = (user: Caller['user']) => `/users/${encodeURIComponent(user.username)}/orders`;
 
 export function companyApiToolset(api: CompanyApi): Toolset {
-  return (server, { user }) => {
+  return (server) => {
     server.registerTool(
       'my_orders',
       {
@@ -49,7 +49,8 @@ export function companyApiToolset(api: CompanyApi): Toolset {
         outputSchema: Orders,
         annotations: { readOnlyHint: true, openWorldHint: false },
       },
-      async () => {
+      async (ctx) => {
+        const { user } = callerOf(ctx);
         try {
           const orders = await get<Order[]>(api, user, ordersPath(user));
           return {
@@ -67,7 +68,8 @@ export function companyApiToolset(api: CompanyApi): Toolset {
       'order',
       new ResourceTemplate('order://{id}', { list: undefined }),
       { title: 'An order', mimeType: 'application/json' },
-      async (uri, { id }) => {
+      async (uri, { id }, ctx) => {
+        const { user } = callerOf(ctx);
         const order = await get<Order>(api, user, `${ordersPath(user)}/${encodeURIComponent(String(id))}`);
         return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(order) }] };
       },

@@ -1,9 +1,9 @@
 // A deployer's own server: the demo toolset plus a tool of its own. Run with: npx tsx examples/custom-toolset.ts
 import { createServer } from 'node:http';
 import { z } from 'zod';
-import { createGatehouse, demoToolset, type Toolset } from '../src/index.js';
+import { callerOf, createGatehouse, demoToolset, type Toolset } from '../src/index.js';
 
-export const forecast: Toolset = (server, { user }) => {
+export const forecast: Toolset = (server) => {
   server.registerTool(
     'forecast',
     {
@@ -11,7 +11,7 @@ export const forecast: Toolset = (server, { user }) => {
       inputSchema: z.object({ city: z.string().min(1).max(100) }),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ city }) => ({ content: [{ type: 'text', text: `Sunny in ${city}, ${user.username}.` }] }),
+    async ({ city }, ctx) => ({ content: [{ type: 'text', text: `Sunny in ${city}, ${callerOf(ctx).user.username}.` }] }),
   );
 };
 

@@ -53,7 +53,7 @@ import { STYLESHEET } from './pages/stylesheet.js';
 import { safeEqual } from './crypto.js';
 import { Metrics, refusalReason } from './metrics.js';
 import type { Tracing } from './tracing.js';
-import type { Caller } from './mcp/toolset.js';
+import { callerFromAuthInfo } from './caller.js';
 import { MCP_PATHS, mcpResource } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
@@ -307,7 +307,7 @@ function mountResource(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareH
     refused: (reason: string | undefined) => metrics.refused(refusalReason(reason)),
     verified: (c: Context, authInfo: AuthInfo) => {
       c.set('clientId', authInfo.clientId);
-      c.set('userId', (authInfo.extra?.caller as Caller).userId);
+      c.set('userId', callerFromAuthInfo(authInfo).user.id);
     },
   };
   const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT, scopeNames, observe };

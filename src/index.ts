@@ -125,6 +125,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
 }
 
 export { loadConfig, type Config, type Environment } from './config.js';
-export type { Toolset, ToolContext } from './mcp/toolset.js';
+export type { Toolset, ToolServices } from './mcp/toolset.js';
+export { callerOf, type Caller } from './caller.js';
 export { demoToolset } from './tools/demo.js';
 export type { Storage } from './storage/index.js';

@@ -12,7 +12,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolContext, Toolset } from '../../src/mcp/toolset.js';
+import type { ToolServices, Toolset } from '../../src/mcp/toolset.js';
 
 /** A 1×1 red PNG and a minimal WAV file, as the suite expects them. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
@@ -238,7 +238,7 @@ const declaredCapabilities = (ctx: ServerContext) =>
  * Multi-round-trip tools (2026-07-28, SEP-2322): the tool answers input_required with what it needs from the
  * client, and the client retries with the answers. State rides in `requestState`, sealed by Gatehouse.
  */
-function registerInputRequiredTools(server: McpServer, { sealState }: ToolContext) {
+function registerInputRequiredTools(server: McpServer, { sealState }: ToolServices) {
   server.registerTool('test_input_required_result_elicitation', { description: 'Asks for a name, then greets' }, async (ctx) => {
     const answer = acceptedContent(ctx.mcpReq.inputResponses, 'user_name', NameSchema);
     return answer ? text(`Hello, ${answer.name}!`) : inputRequired({ inputRequests: { user_name: askName() } });
@@ -333,7 +333,7 @@ function registerInputRequiredTools(server: McpServer, { sealState }: ToolContex
 /** A tool and a prompt that appear and disappear, and the triggers that flip them and tell listeners. */
 const dynamic = { tool: false, prompt: false };
 
-function registerListChangeTriggers(server: McpServer, { notify }: ToolContext) {
+function registerListChangeTriggers(server: McpServer, { notify }: ToolServices) {
   if (dynamic.tool) server.registerTool('test_dynamic_tool', { description: 'Present while toggled on' }, async () => text('Dynamic tool.'));
   if (dynamic.prompt) {
     server.registerPrompt('test_dynamic_prompt', { description: 'Present while toggled on' }, async () => ({

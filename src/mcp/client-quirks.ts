@@ -32,7 +32,7 @@ const ACCEPT_BOTH = 'application/json, text/event-stream';
  * The envelope revisions the SDK serves. Only a claim of one of these is read past a disagreeing header: a claim of
  * a version nobody serves says nothing clear, and gets the SDK's -32020.
  */
-const ENVELOPE_REVISIONS: readonly string[] = ['2026-07-28'];
+export const ENVELOPE_REVISIONS: readonly string[] = ['2026-07-28'];
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 export type Reading =

@@ -1,18 +1,28 @@
-// The MCP Streamable HTTP endpoint from the official SDK: 2026-07-28 requests on the modern path, 2025-era
-// (initialize) requests through the SDK's stateless fallback, from the same URL.
+// The MCP Streamable HTTP endpoint, both protocol eras from the same URL, served by the official SDK. A request that
+// is one plain call (list or call a tool, a resource, a prompt) goes to the long-lived connection of its era
+// (connection.ts); everything else (initialize, server/discover, subscriptions/listen, notifications, batches,
+// GET and DELETE, anything malformed) goes to the SDK's per-request handler, createMcpHandler, which also gives
+// every refusal its standard answer. Both serve the same server, built by one factory.
 import {
+  classifyInboundRequest,
   createMcpHandler,
   createRequestStateCodec,
+  isJSONRPCRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
   type AuthInfo,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
   type ServerContext,
   type ServerEventBus,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import { readAsMeant, type ClientQuirk } from './client-quirks.js';
-import type { ToolOutcome } from './tool-outcomes.js';
-import type { Caller, Toolset, UpstreamAccess } from './toolset.js';
+import { attachCaller, callerFromAuthInfo, callerOf } from '../caller.js';
+import { ENVELOPE_REVISIONS, readAsMeant, type ClientQuirk } from './client-quirks.js';
+import { McpConnection } from './connection.js';
 import { createServerFactory } from './server-factory.js';
+import type { ToolOutcome } from './tool-outcomes.js';
+import type { Toolset, UpstreamAccess } from './toolset.js';
 
 export interface McpEndpointDeps {
   toolsets: readonly Toolset[];
@@ -31,37 +41,121 @@ export interface McpEndpointDeps {
   onQuirk?: ((quirk: ClientQuirk) => void) | undefined;
 }
 
+/** The calls a connection serves: they read or act, and change nothing about the connection itself. */
+const CONNECTION_METHODS = new Set(['tools/list', 'tools/call', 'resources/list', 'resources/templates/list', 'resources/read', 'prompts/list', 'prompts/get']);
+const SSE_HEADERS = { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' };
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
 export function createMcpEndpoint(deps: McpEndpointDeps) {
   const requestState = createRequestStateCodec({
     key: deps.requestStateKey,
     // State that steers a tool must come back from the user, client and method it was minted for (SEP-2322).
     bind: (ctx: ServerContext) => {
-      const caller = ctx.http?.authInfo?.extra?.caller as Caller | undefined;
-      return [ctx.mcpReq.method, ctx.http?.authInfo?.clientId ?? '', caller?.userId ?? ''].join('\0');
+      const caller = callerOf(ctx);
+      return [ctx.mcpReq.method, caller.clientId, caller.user.id].join('\0');
     },
   });
   let notify: ServerNotifier | undefined;
-  const handler = createMcpHandler(
-    createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall }),
-    {
-      legacy: 'stateless',
-      ...(deps.bus && { bus: deps.bus }),
-      onerror: (error) => deps.logger.debug({ err: error }, 'MCP request refused'),
-    },
-  );
+  const factory = createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall });
+  const onerror = (error: Error) => deps.logger.debug({ err: error }, 'MCP request refused');
+  const handler = createMcpHandler(factory, { legacy: 'stateless', ...(deps.bus && { bus: deps.bus }), onerror });
   notify = handler.notify;
+  const connections = { modern: new McpConnection(factory, onerror), legacy: new McpConnection(factory, onerror) };
+  const strict = deps.strictHeaders ?? false;
 
   return {
     serve(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response> {
-      const reading = readAsMeant(request, options.parsedBody, deps.strictHeaders ?? false);
-      if (reading.refused) return Promise.resolve(new Response(JSON.stringify(reading.body), { status: 400, headers: { 'content-type': 'application/json' } }));
+      const reading = readAsMeant(request, options.parsedBody, strict);
+      if (reading.refused) return Promise.resolve(new Response(JSON.stringify(reading.body), { status: 400, headers: JSON_HEADERS }));
       if (reading.quirks.length > 0) {
         for (const quirk of reading.quirks) deps.onQuirk?.(quirk);
         deps.logger.debug({ quirks: reading.quirks, user_agent: request.headers.get('user-agent') }, 'read the MCP request as the client meant it');
       }
-      return handler.fetch(reading.request, options);
+      const { parsedBody } = options;
+      if (parsedBody !== undefined) attachCaller(parsedBody, callerFromAuthInfo(options.authInfo));
+      const era = connectionEra(reading.request, parsedBody, strict);
+      if (era) return answerOverConnection(connections[era], era, parsedBody as JSONRPCRequest, reading.request);
+      return handler.fetch(reading.request, { ...options });
     },
     notify: handler.notify,
-    close: () => handler.close(),
+    async close() {
+      await Promise.all([connections.modern.close(), connections.legacy.close()]);
+      await handler.close();
+    },
   };
 }
+
+/** Which era's connection serves `body`: a single plain call, classified by the SDK; undefined for the handler. */
+function connectionEra(request: Request, body: unknown, strict: boolean): 'modern' | 'legacy' | undefined {
+  if (request.method !== 'POST' || !isJSONRPCRequest(body as JSONRPCMessage) || !CONNECTION_METHODS.has((body as JSONRPCRequest).method)) return undefined;
+  const headers = request.headers;
+  const accept = headers.get('accept') ?? '';
+  // The handler answers 406 to what accepts too little; held to the letter, so is this request.
+  if (!(accept.includes('application/json') && accept.includes('text/event-stream'))) return undefined;
+  const versionHeader = headers.get('mcp-protocol-version') ?? undefined;
+  const methodHeader = headers.get('mcp-method') ?? undefined;
+  const route = classifyInboundRequest({
+    httpMethod: 'POST',
+    protocolVersionHeader: versionHeader,
+    mcpMethodHeader: methodHeader,
+    mcpNameHeader: headers.get('mcp-name') ?? undefined,
+    body,
+  });
+  if (route.kind === 'modern') {
+    const revision = route.classification.revision;
+    if (route.messageKind !== 'request' || revision === undefined || !ENVELOPE_REVISIONS.includes(revision)) return undefined;
+    // The standard headers are required on 2026-07-28 requests: the handler refuses them missing (strict mode).
+    if (strict && (versionHeader === undefined || methodHeader === undefined || (namedIn(body as JSONRPCRequest) && !headers.has('mcp-name'))))
+      return undefined;
+    return 'modern';
+  }
+  if (route.kind === 'legacy' && route.reason === 'no-claim') {
+    // The 2025 transport refuses a version it does not know.
+    return versionHeader === undefined || (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader) ? 'legacy' : undefined;
+  }
+  return undefined;
+}
+
+const namedIn = (message: JSONRPCRequest) => ['tools/call', 'prompts/get', 'resources/read'].includes(message.method);
+
+/**
+ * The HTTP answer to a request served over a connection, as the SDK's own transports give it: a 2026-07-28 answer
+ * as JSON, with 404 for a method the server does not have; a 2025-era answer as an event stream. When the server
+ * sends something before the answer (progress, a log line), the answer becomes an event stream from that moment on.
+ */
+async function answerOverConnection(connection: McpConnection, era: 'modern' | 'legacy', message: JSONRPCRequest, request: Request): Promise<Response> {
+  const early: JSONRPCMessage[] = [];
+  let live: ReadableStreamDefaultController<string> | undefined;
+  let startStreaming: (value: 'streaming') => void;
+  const streaming = new Promise<'streaming'>((resolve) => (startStreaming = resolve));
+  const answering = connection.exchange(message, {
+    signal: request.signal,
+    onMessage(sent) {
+      if (live) live.enqueue(frame(sent));
+      else {
+        early.push(sent);
+        startStreaming('streaming');
+      }
+    },
+  });
+  const first = await Promise.race([answering, streaming]);
+  if (first === undefined) return new Response(null, { status: 499 });
+  if (first === 'streaming') {
+    const body = new ReadableStream<string>({
+      start(controller) {
+        for (const sent of early) controller.enqueue(frame(sent));
+        live = controller;
+        void answering.then((answer) => {
+          if (answer) controller.enqueue(frame(answer));
+          controller.close();
+        });
+      },
+    });
+    return new Response(body.pipeThrough(new TextEncoderStream()), { status: 200, headers: SSE_HEADERS });
+  }
+  if (era === 'legacy') return new Response(frame(first), { status: 200, headers: SSE_HEADERS });
+  const code = 'error' in first ? first.error.code : undefined;
+  return new Response(JSON.stringify(first), { status: code === -32601 ? 404 : code === -32021 ? 400 : 200, headers: JSON_HEADERS });
+}
+
+const frame = (message: JSONRPCMessage) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;

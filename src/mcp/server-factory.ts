@@ -1,51 +1,35 @@
-// The McpServer for one request: one holding the caller's identity and every configured toolset. 2026-07-28 requests
-// carry everything about the client in their own envelope, so an instance that served this caller before serves them
-// again; 2025-era instances keep what `initialize` told them, so each of those requests gets a fresh one.
-import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerNotifier } from '@modelcontextprotocol/server';
+// The McpServer Gatehouse serves, built from every configured toolset. Toolsets register once and read the caller
+// from each request, so one instance answers any caller: the SDK builds one per connection (src/mcp/connection.ts)
+// and one per request it serves itself (createMcpHandler), from this same factory, for both eras.
+import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerContext, type ServerNotifier } from '@modelcontextprotocol/server';
+import { callerOf } from '../caller.js';
 import { VERSION } from '../version.js';
-import { cacheSchemaConversions } from './schema-cache.js';
-import { ServerPool } from './server-pool.js';
 import { reportToolOutcomes, type ToolOutcome } from './tool-outcomes.js';
-import type { Caller, ToolContext, Toolset, UpstreamAccess } from './toolset.js';
+import type { ToolServices, Toolset, UpstreamAccess } from './toolset.js';
 
 export interface ServerFactoryDeps {
   toolsets: readonly Toolset[];
   requestState: RequestStateCodec;
+  /** The notifier of the handler's event bus, which exists only once the handler does. */
   notify: () => ServerNotifier;
   vault?: UpstreamAccess | undefined;
   onToolCall?: ToolOutcome | undefined;
 }
 
-/** Idle instances kept for reuse, about 17 KB each with the demo toolset. */
-const POOL_CAPACITY = 256;
+export const SERVER_INFO = { name: 'gatehouse', title: 'Gatehouse', version: VERSION };
 
 export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
-  const pool = new ServerPool(POOL_CAPACITY);
-  return ({ era, authInfo, requestInfo }) => {
-    const caller = authInfo?.extra?.caller as Caller | undefined;
-    if (!authInfo || !caller) throw new Error('an MCP server was requested without a verified caller');
-    if (era === 'legacy') return build(authInfo.clientId, authInfo.scopes, caller);
-    // Everything the toolsets' context is made of: an instance built for one of these serves no other.
-    const key = [authInfo.clientId, caller.userId, caller.username, authInfo.scopes.join(' ')].join('\0');
-    const server = pool.take(key) ?? build(authInfo.clientId, authInfo.scopes, caller);
-    pool.lend(key, server, requestInfo?.signal);
+  const services: ToolServices = {
+    get notify() {
+      return deps.notify();
+    },
+    sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
+    upstreamToken: async (provider, ctx: ServerContext) => deps.vault?.accessToken(provider, callerOf(ctx).user.id),
+  };
+  return () => {
+    let server = new McpServer(SERVER_INFO, { requestState: { verify: deps.requestState.verify } });
+    if (deps.onToolCall) server = reportToolOutcomes(server, deps.onToolCall);
+    for (const toolset of deps.toolsets) toolset(server, services);
     return server;
   };
-
-  function build(clientId: string, scopes: string[], caller: Caller): McpServer {
-    const context: ToolContext = {
-      user: { id: caller.userId, username: caller.username },
-      clientId,
-      scopes,
-      notify: deps.notify(),
-      sealState: (payload, ctx) => deps.requestState.mint(payload, ctx),
-      upstreamToken: async (provider) => deps.vault?.accessToken(provider, caller.userId),
-    };
-    let server = cacheSchemaConversions(
-      new McpServer({ name: 'gatehouse', title: 'Gatehouse', version: VERSION }, { requestState: { verify: deps.requestState.verify } }),
-    );
-    if (deps.onToolCall) server = reportToolOutcomes(server, deps.onToolCall);
-    for (const toolset of deps.toolsets) toolset(server, context);
-    return server;
-  }
 }

@@ -5,7 +5,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
 import type { KeyStore } from '../keys/key-store.js';
-import type { Caller } from '../mcp/toolset.js';
+import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
 import type { RevocationList } from './revocation-list.js';
 import { InvalidAccessToken, type TokenVerifier } from './token-verifier.js';
@@ -67,16 +67,14 @@ export class AccessTokenVerifier implements TokenVerifier {
       throw new InvalidAccessToken(describe(error));
     }
     const grantId = String(payload.grant_id);
-    const caller: Caller = { userId: String(payload.sub), username: String(payload.preferred_username ?? payload.sub), grantId };
     if (this.revocations.has(grantId)) throw new InvalidAccessToken('the access token has been revoked');
-    const authInfo: AuthInfo = {
-      token,
+    const caller = verifiedCaller({
+      user: { id: String(payload.sub), username: String(payload.preferred_username ?? payload.sub) },
       clientId: String(payload.client_id),
       scopes: String(payload.scope).split(' ').filter(Boolean),
-      expiresAt: payload.exp,
-      resource: this.resourceUrl(resource.url),
-      extra: { caller },
-    };
+      grantId,
+    });
+    const authInfo = authInfoFor(caller, token, this.resourceUrl(resource.url), payload.exp);
     return { authInfo, resource: resource.url, kid: header.kid, grantId, expiresAtMs: payload.exp! * 1000 };
   }
 

@@ -5,7 +5,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { ExternalSettings } from '../auth-config.js';
-import type { Caller } from '../mcp/toolset.js';
+import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
 import type { UpstreamIdentity } from '../storage/identities.js';
 import { IssuerKeys } from './issuer-keys.js';
@@ -55,15 +55,12 @@ export class ExternalTokenVerifier implements TokenVerifier {
       name: typeof claims.name === 'string' ? claims.name : undefined,
     });
     if (user.disabled) throw new InvalidAccessToken('this user is disabled on this server');
-    const caller: Caller = { userId: user.id, username: user.username };
-    const authInfo: AuthInfo = {
-      token,
+    const caller = verifiedCaller({
+      user: { id: user.id, username: user.username },
       clientId: String(claims.client_id ?? claims.azp ?? claims.cid ?? claims.appid ?? ''),
       scopes: this.scopeNames.toMcp(grantedScopes(claims)),
-      ...(typeof claims.exp === 'number' && { expiresAt: claims.exp }),
-      resource: new URL(resource.url),
-      extra: { caller },
-    };
+    });
+    const authInfo = authInfoFor(caller, token, new URL(resource.url), typeof claims.exp === 'number' ? claims.exp : undefined);
     if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { authInfo, resource: resource.url, until: cacheUntil });
     return { ...authInfo };

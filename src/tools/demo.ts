@@ -1,11 +1,11 @@
 // The demo toolset: who am I, and a per-user notes store exposed as tools, as resources (note://{id}) and
-// through a prompt. Every handler acts for the caller in `context` and no one else.
+// through a prompt. Every handler acts for the request's caller (callerOf(ctx)) and no one else.
 import { ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { callerOf } from '../caller.js';
 import type { Toolset } from '../mcp/toolset.js';
 import type { Note, NotesRepository } from '../storage/notes.js';
 
-// Schemas are built once: the toolset runs for every request, and Gatehouse reuses their conversions.
 const NoteShape = z.object({ id: z.string(), title: z.string(), body: z.string(), created_at: z.string() });
 const Schemas = {
   whoami: z.object({ id: z.string(), username: z.string(), client_id: z.string(), scopes: z.array(z.string()) }),
@@ -24,14 +24,14 @@ function structured<T extends Record<string, unknown>>(value: T, text = JSON.str
 }
 
 export function demoToolset(notes: NotesRepository): Toolset {
-  return (server, { user, clientId, scopes }) => {
-    registerTools(server, notes, user.id, () => ({ id: user.id, username: user.username, client_id: clientId, scopes }));
-    registerResources(server, notes, user.id);
-    registerPrompts(server, notes, user.id);
+  return (server) => {
+    registerTools(server, notes);
+    registerResources(server, notes);
+    registerPrompts(server, notes);
   };
 }
 
-function registerTools(server: McpServer, notes: NotesRepository, userId: string, whoami: () => Record<string, unknown>) {
+function registerTools(server: McpServer, notes: NotesRepository) {
   server.registerTool(
     'whoami',
     {
@@ -40,7 +40,10 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
       outputSchema: Schemas.whoami,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async () => structured(whoami()),
+    async (ctx) => {
+      const { user, clientId, scopes } = callerOf(ctx);
+      return structured({ id: user.id, username: user.username, client_id: clientId, scopes: [...scopes] });
+    },
   );
 
   server.registerTool(
@@ -52,7 +55,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
       outputSchema: NoteShape,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async ({ title, body }) => structured(toResult(await notes.create(userId, { title, body }))),
+    async ({ title, body }, ctx) => structured(toResult(await notes.create(callerOf(ctx).user.id, { title, body }))),
   );
 
   server.registerTool(
@@ -63,7 +66,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
       outputSchema: Schemas.noteList,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async () => structured({ notes: (await notes.list(userId)).map(toResult) }),
+    async (ctx) => structured({ notes: (await notes.list(callerOf(ctx).user.id)).map(toResult) }),
   );
 
   server.registerTool(
@@ -75,7 +78,7 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
       outputSchema: Schemas.noteList,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ query }) => structured({ notes: (await notes.search(userId, query)).map(toResult) }),
+    async ({ query }, ctx) => structured({ notes: (await notes.search(callerOf(ctx).user.id, query)).map(toResult) }),
   );
 
   server.registerTool(
@@ -87,31 +90,31 @@ function registerTools(server: McpServer, notes: NotesRepository, userId: string
       outputSchema: Schemas.deleted,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ id }) => {
-      const deleted = await notes.delete(userId, id);
+    async ({ id }, ctx) => {
+      const deleted = await notes.delete(callerOf(ctx).user.id, id);
       return { ...structured({ deleted }, deleted ? `Deleted note ${id}.` : `No note ${id}.`), isError: !deleted };
     },
   );
 }
 
-function registerResources(server: McpServer, notes: NotesRepository, userId: string) {
+function registerResources(server: McpServer, notes: NotesRepository) {
   server.registerResource(
     'note',
     new ResourceTemplate('note://{id}', {
-      list: async () => ({
-        resources: (await notes.list(userId)).map((note) => ({ uri: noteUri(note.id), name: note.title, mimeType: 'text/markdown' })),
+      list: async (ctx) => ({
+        resources: (await notes.list(callerOf(ctx).user.id)).map((note) => ({ uri: noteUri(note.id), name: note.title, mimeType: 'text/markdown' })),
       }),
     }),
     { title: 'Note', description: 'One of your notes, as Markdown.', mimeType: 'text/markdown' },
-    async (uri, { id }) => {
-      const note = typeof id === 'string' ? await notes.get(userId, id) : undefined;
+    async (uri, { id }, ctx) => {
+      const note = typeof id === 'string' ? await notes.get(callerOf(ctx).user.id, id) : undefined;
       if (!note) throw new ResourceNotFoundError(uri.href);
       return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: `# ${note.title}\n\n${note.body}` }] };
     },
   );
 }
 
-function registerPrompts(server: McpServer, notes: NotesRepository, userId: string) {
+function registerPrompts(server: McpServer, notes: NotesRepository) {
   server.registerPrompt(
     'summarize_notes',
     {
@@ -119,7 +122,8 @@ function registerPrompts(server: McpServer, notes: NotesRepository, userId: stri
       description: 'Asks the model to summarize your notes, optionally around a topic.',
       argsSchema: Schemas.promptArgs,
     },
-    async ({ topic }) => {
+    async ({ topic }, ctx) => {
+      const userId = callerOf(ctx).user.id;
       const found = topic ? await notes.search(userId, topic) : await notes.list(userId);
       const listing = found.length ? found.map((note) => `## ${note.title}\n${note.body}`).join('\n\n') : '(no notes)';
       const ask = topic ? `Summarize my notes about "${topic}".` : 'Summarize my notes.';

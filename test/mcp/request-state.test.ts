@@ -5,18 +5,19 @@ import { inputRequired, inputResponse } from '@modelcontextprotocol/server';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { hashPassword } from '../../src/identity/passwords.js';
+import { callerOf } from '../../src/caller.js';
 import type { Toolset } from '../../src/mcp/toolset.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { jsonRpcResult, mcpPost, obtainTokens } from '../helpers/oauth.js';
 
-const confirmTwice: Toolset = (server, { sealState, user }) => {
+const confirmTwice: Toolset = (server, { sealState }) => {
   server.registerTool('transfer', { description: 'Asks for confirmation before acting', inputSchema: z.object({}) }, async (_args, ctx) => {
     const state = ctx.mcpReq.requestState<{ owner: string }>();
     if (state && inputResponse(ctx.mcpReq.inputResponses, 'confirm').kind === 'elicit') {
       return { content: [{ type: 'text', text: `confirmed for ${state.owner}` }] };
     }
     const confirm = inputRequired.elicit({ message: 'Really?', requestedSchema: z.object({ ok: z.boolean() }) });
-    return inputRequired({ inputRequests: { confirm }, requestState: await sealState({ owner: user.username }, ctx) });
+    return inputRequired({ inputRequests: { confirm }, requestState: await sealState({ owner: callerOf(ctx).user.username }, ctx) });
   });
 };
 

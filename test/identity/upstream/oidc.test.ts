@@ -11,9 +11,9 @@ import { RP, signInAtProvider, startOidcProvider, type TestProvider } from '../.
 
 /** A tool that calls the provider's userinfo endpoint with the user's upstream token, as a real integration would. */
 function upstreamProfileTool(issuer: string) {
-  return (server: McpServer, context: Parameters<ReturnType<typeof demoToolset>>[1]) => {
-    server.registerTool('upstream_profile', { description: 'Reads my profile at the identity provider.' }, async () => {
-      const token = await context.upstreamToken('oidc');
+  return (server: McpServer, services: Parameters<ReturnType<typeof demoToolset>>[1]) => {
+    server.registerTool('upstream_profile', { description: 'Reads my profile at the identity provider.' }, async (ctx) => {
+      const token = await services.upstreamToken('oidc', ctx);
       if (!token) return { content: [{ type: 'text', text: 'no upstream token' }], isError: true };
       const profile = await (await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).json();
       return { content: [{ type: 'text', text: JSON.stringify(profile) }] };
