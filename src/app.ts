@@ -27,9 +27,8 @@ import { unredactedLogger, type Logger } from './log.js';
 import { createMcpEndpoint } from './mcp/endpoint.js';
 import type { Toolset } from './mcp/toolset.js';
 import { authorizeRoute } from './oauth/authorize.js';
-import { InvalidClientCredentials } from './oauth/client-auth.js';
 import { consentRoutes } from './oauth/consent.js';
-import { OAuthError } from './oauth/errors.js';
+import { errorAnswer, OAuthError } from './errors.js';
 import { authorizationServerMetadata } from './oauth/metadata.js';
 import { ClientAssertions } from './oauth/client-assertion.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
@@ -43,15 +42,14 @@ import { clientIp } from './http/client-ip.js';
 import { requestIdFrom } from './http/request-id.js';
 import { requestRecorder, type RequestLine } from './http/request-line.js';
 import { securityHeaders, withSecurityHeaders } from './http/security-headers.js';
-import { tokenlessDoor, type TokenlessDoor } from './http/tokenless-door.js';
-import { KeyedLimit, limitRequests, TooManyRequests } from './http/rate-limit.js';
+import { tokenlessDoor, type TokenlessDoor } from './resource/tokenless-refusal.js';
+import { KeyedLimit, limitRequests } from './http/rate-limit.js';
 import type { Brand } from './pages/brand.js';
-import { ErrorPage } from './pages/error.js';
 import { HomePage } from './pages/home.js';
 import { sendPage } from './pages/respond.js';
 import { STYLESHEET } from './pages/stylesheet.js';
 import { safeEqual } from './crypto.js';
-import { Metrics, refusalReason } from './metrics.js';
+import { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
 import { callerFromAuthInfo } from './caller.js';
 import { MCP_PATHS, mcpResource } from './protected-resources.js';
@@ -134,7 +132,7 @@ export function createApp(deps: AppDeps) {
         refusals,
         securityHeaders: headers,
         record: (line) => {
-          metrics.refused(refusalReason(undefined));
+          metrics.refused('missing_token');
           recordRequest(line);
         },
       });
@@ -219,7 +217,6 @@ function mountAuthorizationServer(
   const limitClient = async (client: Client) => {
     if (client.secretHash !== null || client.metadata.token_endpoint_auth_method === 'private_key_jwt') await perClient.consume(client.clientId);
   };
-  const authorize = authorizeRoute({ clients, issuer, requestKey, logger });
   const token = tokenRoute({ storage, clients, assertions, limitClient, audit, keys, issuer, ttl: config.ttl });
   const revoke = revokeRoute({ storage, clients, assertions, limitClient, audit, keys, issuer });
   const introspect = introspectRoute({
@@ -241,13 +238,14 @@ function mountAuthorizationServer(
     },
     { limit: new KeyedLimit(config.registration.globalPerMinute, 60, 'too many client registrations', limiters, 'register-all'), key: () => 'all' },
   ]);
-  // One budget per address across the authorization server's endpoints (pages have their own throttles).
-  const oauthLimit = limitRequests([
-    { limit: new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address', limiters, 'oauth-ip'), key: sourceIp },
-  ]);
+  // One budget per address across the authorization server's endpoints (pages have their own throttles); /authorize
+  // counts against it too, inside its route, which shows a refusal as a page.
+  const perIp = new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address', limiters, 'oauth-ip');
+  const oauthLimit = limitRequests([{ limit: perIp, key: sourceIp }]);
+  const authorize = authorizeRoute({ clients, issuer, requestKey, logger, limit: (c) => perIp.consume(sourceIp(c)) });
   // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
   for (const prefix of ['', '/oauth']) {
-    for (const endpoint of ['authorize', 'token', 'revoke', 'introspect']) app.use(`${prefix}/${endpoint}`, oauthLimit);
+    for (const endpoint of ['token', 'revoke', 'introspect']) app.use(`${prefix}/${endpoint}`, oauthLimit);
     app.on(['GET', 'POST'], `${prefix}/authorize`, authorize);
     app.post(`${prefix}/token`, token);
     app.post(`${prefix}/revoke`, revoke);
@@ -304,7 +302,7 @@ function mountResource(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareH
     onQuirk: (quirk) => metrics.clientQuirk(quirk),
   });
   const observe = {
-    refused: (reason: string | undefined) => metrics.refused(refusalReason(reason)),
+    refused: (reason: string) => metrics.refused(reason),
     verified: (c: Context, authInfo: AuthInfo) => {
       c.set('clientId', authInfo.clientId);
       c.set('userId', callerFromAuthInfo(authInfo).user.id);
@@ -344,19 +342,16 @@ function requestContext(options: { record: (line: RequestLine) => void; tracing:
   };
 }
 
-/** OAuth errors become their RFC answers; anything unexpected is a 500 that says nothing but its request id. */
+/** Refusals become their standard answers (errorAnswer); anything unexpected is a 500 that says nothing but its request id. */
 function errorResponse(error: Error, c: Context<AppEnv>, logger: Logger, metrics: Metrics): Response | Promise<Response> {
   if (error instanceof OAuthError) {
     metrics.oauthError(error.code);
-    logger.info({ req_id: c.get('requestId'), path: c.req.path, error: error.code, description: error.description, detail: error.detail }, 'refused');
-    if (error instanceof InvalidClientCredentials && error.challenge) c.header('WWW-Authenticate', error.challenge);
-    c.header('Cache-Control', 'no-store');
-    return c.json(error.toJSON(), error.status as 400);
-  }
-  if (error instanceof TooManyRequests) {
-    c.header('Retry-After', String(error.retryAfterSeconds));
-    if (c.req.path.endsWith('/authorize')) return sendPage(c, ErrorPage({ title: 'Too many requests', message: error.message }), { status: 429 });
-    return c.json({ error: 'too_many_requests', error_description: error.message }, 429);
+    logger.info(
+      { req_id: c.get('requestId'), path: c.req.path, error: error.code, reason: error.slug, description: error.description, detail: error.detail },
+      'refused',
+    );
+    const { status, headers, body } = errorAnswer(error);
+    return c.body(body, status as 400, headers);
   }
   if (error instanceof HTTPException) return error.getResponse();
   const requestId = c.get('requestId');

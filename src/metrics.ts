@@ -6,22 +6,6 @@ import { CLIENT_QUIRKS, type ClientQuirk } from './mcp/client-quirks.js';
 import type { AuditEvent } from './storage/audit.js';
 import type { Storage } from './storage/index.js';
 
-/** Why a request was refused at the MCP endpoint, as a bounded label from the verifier's message. */
-export function refusalReason(message: string | undefined): string {
-  if (message === undefined) return 'missing_token';
-  const reasons: [RegExp, string][] = [
-    [/expired/, 'expired'],
-    [/revoked/, 'revoked'],
-    [/another resource/, 'audience'],
-    [/another server/, 'issuer'],
-    [/key/, 'signing_key'],
-    [/malformed|not a JWT/, 'malformed'],
-    [/not active/, 'inactive'],
-    [/disabled/, 'user_disabled'],
-  ];
-  return reasons.find(([pattern]) => pattern.test(message))?.[1] ?? 'invalid';
-}
-
 /** Audit events that are authentication failures, by the reason label they count under. */
 const FAILURE_EVENTS: Partial<Record<AuditEvent['type'], string>> = {
   'login.failed': 'bad_credentials',
@@ -116,7 +100,10 @@ export class Metrics {
     if (failure) this.authFailures.inc({ reason: failure });
   }
 
-  /** Refusals can come in floods: each reason's series is found once, like the request series. */
+  /**
+   * A refused bearer token, by the stable reason the refusal carries (`missing_token`, `expired`, `audience`…).
+   * Refusals can come in floods: each reason's series is found once, like the request series.
+   */
   private readonly refusals = new Map<string, Counter.Internal>();
 
   refused(reason: string): void {

@@ -1,6 +1,6 @@
 // What every command shares: configuration and storage opened from the environment, and clear failures.
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { OAuthError } from '../oauth/errors.js';
+import { OAuthError } from '../errors.js';
 import { openStorage, type Storage } from '../storage/index.js';
 
 /** Runs a command; expected failures print one line and exit 1, never a stack trace. */

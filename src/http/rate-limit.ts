@@ -1,19 +1,10 @@
 // Rate limits on expensive or abusable endpoints (rate-limiter-flexible): in memory on one instance, in Redis when
-// several share the load (with memory as the fallback while Redis is away). A refusal is a TooManyRequests error,
-// which the app answers with 429 and Retry-After, as JSON for APIs and as a page for pages.
+// several share the load (with memory as the fallback while Redis is away). A refusal is a TooManyRequests error:
+// 429 with Retry-After, as JSON for APIs; pages render it themselves.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-
-export class TooManyRequests extends Error {
-  override readonly name = 'TooManyRequests';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-}
+import { TooManyRequests } from '../errors.js';
 
 /** Where counters live: this process, or the shared Redis. */
 export interface LimiterStore {

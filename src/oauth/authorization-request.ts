@@ -5,7 +5,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import { canonicalResource, mcpResourceUrls } from '../protected-resources.js';
 import type { Client } from '../storage/index.js';
 import type { ClientLookup } from './client-registry.js';
-import { InvalidClient, InvalidRequest, InvalidTarget, type OAuthError, UnsupportedResponseType } from './errors.js';
+import { InvalidClient, InvalidRequest, InvalidTarget, OAuthError, sentTo, UnsupportedResponseType } from '../errors.js';
 import type { OAuthParams } from './params.js';
 import { isS256Challenge } from './pkce.js';
 import { matchesRegisteredRedirect } from './redirect-uri.js';
@@ -20,20 +20,6 @@ export interface AuthorizationRequest {
   resource: string;
 }
 
-/**
- * A refusal of an authorization request. `redirectUri` is set only once the client and its redirect URI are
- * verified: before that, redirecting would make Gatehouse an open redirector (RFC 6749 §4.1.2.1).
- */
-export class AuthorizationRefused extends Error {
-  constructor(
-    readonly error: OAuthError,
-    readonly redirectUri?: string,
-    readonly state?: string,
-  ) {
-    super(error.description);
-  }
-}
-
 export interface AuthorizationRequestDeps {
   clients: ClientLookup;
   baseUrl: string;
@@ -43,17 +29,18 @@ export async function validateAuthorizationRequest(
   params: OAuthParams,
   deps: AuthorizationRequestDeps,
 ): Promise<{ request: AuthorizationRequest; client: Client }> {
-  if (!params.client_id) throw new AuthorizationRefused(new InvalidRequest('client_id is required'));
+  // Until the client and its redirect URI are verified, a refusal is shown on a page, never sent by redirect.
+  if (!params.client_id) throw new InvalidRequest('client_id is required');
   const client = await deps.clients.find(params.client_id);
-  if (!client) throw new AuthorizationRefused(new InvalidClient('this client is not registered here; ask the app to connect again'));
-  if (!params.redirect_uri) throw new AuthorizationRefused(new InvalidRequest('redirect_uri is required'));
+  if (!client) throw new InvalidClient('this client is not registered here; ask the app to connect again', { reason: 'unknown_client' });
+  if (!params.redirect_uri) throw new InvalidRequest('redirect_uri is required');
   if (!matchesRegisteredRedirect(params.redirect_uri, client.metadata.redirect_uris)) {
-    throw new AuthorizationRefused(new InvalidRequest('redirect_uri is not registered for this client'));
+    throw new InvalidRequest('redirect_uri is not registered for this client', { reason: 'unregistered_redirect_uri' });
   }
 
   const redirectUri = params.redirect_uri;
   const state = params.state;
-  const refuse = (error: OAuthError) => new AuthorizationRefused(error, redirectUri, state);
+  const refuse = (error: OAuthError) => sentTo(error, redirectUri, state);
 
   if (params.response_type !== 'code') throw refuse(new UnsupportedResponseType('response_type must be code'));
   if (params.code_challenge === undefined) throw refuse(new InvalidRequest('code_challenge is required (PKCE)'));
@@ -64,7 +51,7 @@ export async function validateAuthorizationRequest(
   try {
     scope = resolveRequestedScopes(params.scope, client.metadata.scope);
   } catch (error) {
-    throw refuse(error as OAuthError);
+    throw error instanceof OAuthError ? refuse(error) : error;
   }
 
   const resource = resolveResource(params.resource, deps.baseUrl);

@@ -4,9 +4,9 @@ import type { Context } from 'hono';
 import type { Logger } from '../log.js';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
-import { AuthorizationRefused, redirectWith, sealAuthorizationRequest, validateAuthorizationRequest } from './authorization-request.js';
+import { redirectWith, sealAuthorizationRequest, validateAuthorizationRequest } from './authorization-request.js';
 import type { ClientLookup } from './client-registry.js';
-import { OAuthError } from './errors.js';
+import { OAuthError, TooManyRequests } from '../errors.js';
 import { paramsFromSearch, readOAuthParams } from './params.js';
 
 export interface AuthorizeDeps {
@@ -14,27 +14,33 @@ export interface AuthorizeDeps {
   issuer: string;
   requestKey: Uint8Array;
   logger: Logger;
+  /** Counts the request against the per-address budget; throws TooManyRequests over it. */
+  limit: (c: Context) => Promise<void>;
 }
 
 export function authorizeRoute(deps: AuthorizeDeps) {
   return async (c: Context) => {
     try {
+      await deps.limit(c);
       const params = c.req.method === 'POST' ? await readOAuthParams(c.req.raw) : paramsFromSearch(new URL(c.req.url).searchParams);
       const { request } = await validateAuthorizationRequest(params, { clients: deps.clients, baseUrl: deps.issuer });
       const sealed = await sealAuthorizationRequest(request, deps.requestKey, deps.issuer);
       return c.redirect(`/consent?request=${encodeURIComponent(sealed)}`, 303);
     } catch (error) {
-      if (error instanceof AuthorizationRefused && error.redirectUri) {
-        const { code, description } = error.error;
-        return c.redirect(redirectWith(error.redirectUri, { error: code, error_description: description, state: error.state, iss: deps.issuer }), 303);
-      }
-      const refusal = error instanceof AuthorizationRefused ? error.error : error instanceof OAuthError ? error : undefined;
-      if (!refusal) throw error;
+      if (!(error instanceof OAuthError)) throw error;
       deps.logger.info(
-        { req_id: c.get('requestId'), path: c.req.path, error: refusal.code, description: refusal.description, detail: refusal.detail },
+        { req_id: c.get('requestId'), path: c.req.path, error: error.code, reason: error.slug, description: error.description, detail: error.detail },
         'refused',
       );
-      return sendPage(c, ErrorPage({ title: 'This connection request is not valid', message: refusal.description }), { status: 400 });
+      if (error.redirect) {
+        const { uri, state } = error.redirect;
+        return c.redirect(redirectWith(uri, { error: error.code, error_description: error.description, state, iss: deps.issuer }), 303);
+      }
+      if (error instanceof TooManyRequests) {
+        c.header('Retry-After', String(error.retryAfterSeconds));
+        return sendPage(c, ErrorPage({ title: 'Too many requests', message: error.description }), { status: 429 });
+      }
+      return sendPage(c, ErrorPage({ title: 'This connection request is not valid', message: error.description }), { status: 400 });
     }
   };
 }

@@ -5,7 +5,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jos
 import { LRUCache } from 'lru-cache';
 import type { RedisConnections } from '../cluster/redis.js';
 import type { Client } from '../storage/clients.js';
-import { InvalidClient } from './errors.js';
+import { InvalidClient } from '../errors.js';
 import { fetchJson, OutboundFetchError } from './outbound-fetch.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

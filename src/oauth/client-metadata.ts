@@ -2,7 +2,7 @@
 // metadata documents. Redirect URI problems get their own error code (RFC 7591 §3.2.2).
 import { z } from 'zod';
 import type { ClientMetadata } from '../storage/index.js';
-import { InvalidClientMetadata, InvalidRedirectUri, type OAuthError } from './errors.js';
+import { InvalidClientMetadata, InvalidRedirectUri, type OAuthError } from '../errors.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import { parseScope, SUPPORTED_SCOPES } from './scopes.js';
 

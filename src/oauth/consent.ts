@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import type { Audit } from '../audit.js';
 import { randomToken, sha256 } from '../crypto.js';
+import { AccessDenied } from '../errors.js';
 import type { CsrfProtection } from '../identity/csrf.js';
 import { readForm, refusedForm } from '../identity/forms.js';
 import type { SessionManager } from '../identity/sessions.js';
@@ -93,8 +94,8 @@ export function consentRoutes(deps: ConsentDeps) {
     const respond = { state: request.state, iss: deps.issuer };
     if (form.decision === 'deny') {
       await deps.audit(c, { type: 'consent.denied', userId: user.id, clientId: request.clientId, detail: { scope: request.scope.join(' ') } });
-      const description = 'the user denied the request';
-      return c.redirect(redirectWith(request.redirectUri, { error: 'access_denied', error_description: description, ...respond }), 303);
+      const denied = new AccessDenied('the user denied the request');
+      return c.redirect(redirectWith(request.redirectUri, { error: denied.code, error_description: denied.description, ...respond }), 303);
     }
     if (form.decision !== 'approve') return sendPage(c, ErrorPage({ title: 'No decision', message: 'Choose Allow or Deny.' }), { status: 400 });
 

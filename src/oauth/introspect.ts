@@ -9,7 +9,7 @@ import { ACCESS_TOKEN_TYP } from './access-token.js';
 import type { ClientAssertions } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
 import type { ClientLookup } from './client-registry.js';
-import { InvalidClient } from './errors.js';
+import { InvalidClient } from '../errors.js';
 import { readOAuthParams, required } from './params.js';
 
 export interface IntrospectDeps {

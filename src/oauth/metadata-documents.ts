@@ -3,7 +3,7 @@
 // caches it as its publisher asks, and keeps a copy in the clients table so grants can point at it.
 import type { Client, ClientMetadata, ClientsRepository } from '../storage/clients.js';
 import { parseClientMetadata, type MetadataRules } from './client-metadata.js';
-import { InvalidClient } from './errors.js';
+import { InvalidClient } from '../errors.js';
 import { fetchJson, OutboundFetchError } from './outbound-fetch.js';
 
 const FETCH = { timeoutMs: 5000, maxBytes: 5 * 1024 };
@@ -11,13 +11,14 @@ const DEFAULT_TTL_MS = 5 * 60_000;
 const MAX_TTL_MS = 24 * 3600_000;
 const MAX_ENTRIES = 1000;
 
-export class InvalidMetadataDocument extends InvalidClient {}
+const invalidDocument = (url: string) => (description: string) =>
+  new InvalidClient(`the client metadata document at ${url} is not valid: ${description}`, { reason: 'metadata_document' });
 
 const documentRules = (url: string): MetadataRules => ({
   authMethods: ['none', 'private_key_jwt'],
   defaultAuthMethod: 'none',
-  invalid: (description) => new InvalidMetadataDocument(`the client metadata document at ${url} is not valid: ${description}`),
-  invalidRedirect: (description) => new InvalidMetadataDocument(`the client metadata document at ${url} is not valid: ${description}`),
+  invalid: invalidDocument(url),
+  invalidRedirect: invalidDocument(url),
 });
 
 /** Whether a client_id names a metadata document: an https URL with a path, no fragment, credentials or dot segments. */
@@ -114,7 +115,10 @@ export class MetadataDocuments {
       fetched = await fetchJson(url, { ...FETCH, allowLocal: this.options.allowLocal });
     } catch (error) {
       if (error instanceof OutboundFetchError) {
-        throw new InvalidMetadataDocument(`the client metadata document could not be used: ${error.publicReason}`, { detail: `${url}: ${error.message}` });
+        throw new InvalidClient(`the client metadata document could not be used: ${error.publicReason}`, {
+          reason: 'metadata_document',
+          detail: `${url}: ${error.message}`,
+        });
       }
       throw error;
     }

@@ -1,6 +1,6 @@
 // Reads OAuth parameters from a query string, a form body or a JSON body. RFC 6749 §3.1: a parameter sent twice
 // is an error, not a choice.
-import { InvalidRequest } from './errors.js';
+import { InvalidRequest } from '../errors.js';
 
 export type OAuthParams = Record<string, string | undefined>;
 

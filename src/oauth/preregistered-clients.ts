@@ -7,7 +7,7 @@ import { ConfigError } from '../config.js';
 import { randomToken, sha256 } from '../crypto.js';
 import type { ClientMetadata, ClientsRepository } from '../storage/clients.js';
 import { parseClientMetadata, type MetadataRules } from './client-metadata.js';
-import { InvalidClientMetadata, InvalidRedirectUri } from './errors.js';
+import { InvalidClientMetadata, InvalidRedirectUri } from '../errors.js';
 
 export interface PreregisteredClient {
   client_id: string;

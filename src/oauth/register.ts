@@ -5,7 +5,7 @@ import type { Audit } from '../audit.js';
 import { randomToken, safeEqual, sha256 } from '../crypto.js';
 import type { Client, ClientMetadata, ClientsRepository } from '../storage/index.js';
 import { parseClientMetadata, REGISTRATION_RULES } from './client-metadata.js';
-import { InvalidClientMetadata, OAuthError } from './errors.js';
+import { InvalidClientMetadata, InvalidToken } from '../errors.js';
 import type { KnownClients } from './known-clients.js';
 import { enforceRegistrationPolicy, type RegistrationPolicy } from './registration-policy.js';
 
@@ -16,12 +16,6 @@ export interface RegisterDeps {
   /** The names a registration may not borrow. */
   knownClients: Pick<KnownClients, 'impersonatedBy'>;
   audit: Audit;
-}
-
-/** RFC 6750 error for the registration access token. */
-class InvalidRegistrationToken extends OAuthError {
-  readonly code = 'invalid_token';
-  readonly status = 401;
 }
 
 const MANAGEMENT_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
@@ -133,8 +127,10 @@ async function authorizeManagement(c: Context, clients: ClientsRepository): Prom
   const client = await clients.find(c.req.param('clientId') ?? '');
   // Unknown client and wrong token answer alike, so the endpoint reveals nothing about which clients exist.
   if (!token || !client?.registrationTokenHash || !safeEqual(sha256(token), client.registrationTokenHash)) {
-    c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-    throw new InvalidRegistrationToken('the registration access token is missing or not valid for this client');
+    throw new InvalidToken('the registration access token is missing or not valid for this client', {
+      reason: 'registration_token',
+      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    });
   }
   return client;
 }

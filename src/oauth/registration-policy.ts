@@ -1,7 +1,7 @@
 // Which registrations the server accepts (REGISTRATION): open, allowlist (redirect URIs matching the configured
 // patterns), or closed (pre-registered clients and metadata documents only).
 import type { ClientMetadata } from '../storage/index.js';
-import { InvalidClientMetadata, InvalidRedirectUri } from './errors.js';
+import { InvalidClientMetadata, InvalidRedirectUri } from '../errors.js';
 import { isLoopbackHost } from './redirect-uri.js';
 
 export interface RegistrationPolicy {

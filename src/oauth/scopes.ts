@@ -1,6 +1,6 @@
 // Scope policy of the authorization server: which scopes exist and what a request may receive.
 import { MCP_SCOPES } from '../protected-resources.js';
-import { InvalidScope } from './errors.js';
+import { InvalidScope } from '../errors.js';
 
 /** offline_access is advertised for clients that ask for it; refresh tokens follow the grant type, not a scope. */
 export const SUPPORTED_SCOPES = [...MCP_SCOPES, 'offline_access'] as const;

@@ -10,7 +10,7 @@ import { issueAccessToken } from './access-token.js';
 import type { ClientAssertions } from './client-assertion.js';
 import { authenticateClient } from './client-auth.js';
 import type { ClientLookup } from './client-registry.js';
-import { InvalidGrant, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from './errors.js';
+import { InvalidGrant, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
 import { readOAuthParams, required, type OAuthParams } from './params.js';
 import { verifierMatches } from './pkce.js';
 import { narrowScope, parseScope } from './scopes.js';

@@ -8,7 +8,8 @@ import type { KeyStore } from '../keys/key-store.js';
 import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
 import type { RevocationList } from './revocation-list.js';
-import { InvalidAccessToken, type TokenVerifier } from './token-verifier.js';
+import { InvalidToken } from '../errors.js';
+import type { TokenVerifier } from './token-verifier.js';
 
 const REQUIRED_CLAIMS = ['sub', 'client_id', 'scope', 'jti', 'iat', 'exp', 'grant_id'];
 /** Bounds the memory of the cache: about 1.5 KB a token. */
@@ -36,7 +37,7 @@ export class AccessTokenVerifier implements TokenVerifier {
   async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
     if (known && known.resource === resource.url && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
-      if (this.revocations.has(known.grantId)) throw new InvalidAccessToken('the access token has been revoked');
+      if (this.revocations.has(known.grantId)) throw revoked();
       return { ...known.authInfo };
     }
     const verified = await this.verifyFully(token, resource);
@@ -51,9 +52,9 @@ export class AccessTokenVerifier implements TokenVerifier {
     try {
       header = decodeProtectedHeader(token);
     } catch {
-      throw new InvalidAccessToken('the access token is malformed');
+      throw new InvalidToken('the access token is malformed', { reason: 'malformed' });
     }
-    if (typeof header.kid !== 'string') throw new InvalidAccessToken('the access token names no signing key');
+    if (typeof header.kid !== 'string') throw new InvalidToken('the access token names no signing key', { reason: 'signing_key' });
 
     let payload;
     try {
@@ -64,10 +65,10 @@ export class AccessTokenVerifier implements TokenVerifier {
         requiredClaims: REQUIRED_CLAIMS,
       }));
     } catch (error) {
-      throw new InvalidAccessToken(describe(error));
+      throw refusal(error);
     }
     const grantId = String(payload.grant_id);
-    if (this.revocations.has(grantId)) throw new InvalidAccessToken('the access token has been revoked');
+    if (this.revocations.has(grantId)) throw revoked();
     const caller = verifiedCaller({
       user: { id: String(payload.sub), username: String(payload.preferred_username ?? payload.sub) },
       clientId: String(payload.client_id),
@@ -85,9 +86,13 @@ export class AccessTokenVerifier implements TokenVerifier {
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof errors.JWTExpired) return 'the access token has expired';
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') return 'the access token was issued for another resource';
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') return 'the access token was issued by another server';
-  return 'the access token is not valid';
+const revoked = () => new InvalidToken('the access token has been revoked', { reason: 'revoked' });
+
+function refusal(error: unknown): InvalidToken {
+  if (error instanceof errors.JWTExpired) return new InvalidToken('the access token has expired', { reason: 'expired' });
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud')
+    return new InvalidToken('the access token was issued for another resource', { reason: 'audience' });
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss')
+    return new InvalidToken('the access token was issued by another server', { reason: 'issuer' });
+  return new InvalidToken('the access token is not valid', { reason: error instanceof errors.JWKSNoMatchingKey ? 'signing_key' : 'invalid' });
 }

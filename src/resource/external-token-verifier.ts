@@ -10,7 +10,8 @@ import type { McpResource } from '../protected-resources.js';
 import type { UpstreamIdentity } from '../storage/identities.js';
 import { IssuerKeys } from './issuer-keys.js';
 import type { ScopeNames } from './scope-names.js';
-import { InvalidAccessToken, VerificationUnavailable, type TokenVerifier } from './token-verifier.js';
+import { InvalidToken, OAuthError, TemporarilyUnavailable } from '../errors.js';
+import type { TokenVerifier } from './token-verifier.js';
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -54,7 +55,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
       email,
       name: typeof claims.name === 'string' ? claims.name : undefined,
     });
-    if (user.disabled) throw new InvalidAccessToken('this user is disabled on this server');
+    if (user.disabled) throw new InvalidToken('this user is disabled on this server', { reason: 'user_disabled' });
     const caller = verifiedCaller({
       user: { id: user.id, username: user.username },
       clientId: String(claims.client_id ?? claims.azp ?? claims.cid ?? claims.appid ?? ''),
@@ -71,9 +72,10 @@ export class ExternalTokenVerifier implements TokenVerifier {
     try {
       issuer = decodeJwt(token).iss;
     } catch {
-      throw new InvalidAccessToken('the access token is malformed');
+      throw new InvalidToken('the access token is malformed', { reason: 'malformed' });
     }
-    if (typeof issuer !== 'string' || !this.settings.issuers.includes(issuer)) throw new InvalidAccessToken('the access token was issued by another server');
+    if (typeof issuer !== 'string' || !this.settings.issuers.includes(issuer))
+      throw new InvalidToken('the access token was issued by another server', { reason: 'issuer' });
     try {
       const { payload } = await jwtVerify(token, await this.keys.for(issuer), {
         issuer,
@@ -90,7 +92,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
 
   private async introspect(token: string, accepted: string[]): Promise<{ claims: JWTPayload; cacheUntil: number }> {
     const endpoint = this.settings.introspection;
-    if (!endpoint) throw new InvalidAccessToken('the access token is not a JWT, and no introspection endpoint is configured');
+    if (!endpoint) throw new InvalidToken('the access token is not a JWT, and no introspection endpoint is configured', { reason: 'malformed' });
     let response: Response;
     try {
       response = await fetch(endpoint.url, {
@@ -104,19 +106,19 @@ export class ExternalTokenVerifier implements TokenVerifier {
         signal: AbortSignal.timeout(5000),
       });
     } catch (error) {
-      throw new VerificationUnavailable('the introspection endpoint cannot be reached', { cause: error });
+      throw new TemporarilyUnavailable('the introspection endpoint cannot be reached', { reason: 'issuer_unreachable', detail: String(error) });
     }
-    if (!response.ok) throw new VerificationUnavailable(`the introspection endpoint answered ${response.status}`);
+    if (!response.ok) throw new TemporarilyUnavailable(`the introspection endpoint answered ${response.status}`, { reason: 'issuer_unreachable' });
     const claims = (await response.json().catch(() => ({}))) as JWTPayload & { active?: unknown };
     const now = Date.now();
-    if (claims.active !== true) throw new InvalidAccessToken('the access token is not active');
-    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) throw new InvalidAccessToken('the access token has expired');
+    if (claims.active !== true) throw new InvalidToken('the access token is not active', { reason: 'inactive' });
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= now) throw new InvalidToken('the access token has expired', { reason: 'expired' });
     if (claims.iss !== undefined && !this.settings.issuers.includes(String(claims.iss)))
-      throw new InvalidAccessToken('the access token was issued by another server');
+      throw new InvalidToken('the access token was issued by another server', { reason: 'issuer' });
     const audiences = claims.aud === undefined ? undefined : Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (audiences && !audiences.some((named) => accepted.includes(String(named))))
-      throw new InvalidAccessToken('the access token was issued for another resource');
-    if (claims.sub === undefined) throw new InvalidAccessToken('the access token names no subject');
+      throw new InvalidToken('the access token was issued for another resource', { reason: 'audience' });
+    if (claims.sub === undefined) throw new InvalidToken('the access token names no subject', { reason: 'invalid' });
     const cacheUntil = Math.min(now + INTROSPECTION_CACHE_MS, typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity);
     return { claims, cacheUntil };
   }
@@ -129,15 +131,17 @@ function grantedScopes(claims: JWTPayload): string[] {
   return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
 }
 
-function translate(error: unknown): Error {
-  if (error instanceof InvalidAccessToken || error instanceof VerificationUnavailable) return error;
-  if (error instanceof errors.JWTExpired) return new InvalidAccessToken('the access token has expired');
+function translate(error: unknown): OAuthError {
+  if (error instanceof OAuthError) return error;
+  if (error instanceof errors.JWTExpired) return new InvalidToken('the access token has expired', { reason: 'expired' });
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud')
-    return new InvalidAccessToken('the access token was issued for another resource');
-  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return new InvalidAccessToken('the access token is not valid yet');
-  if (error instanceof errors.JWKSNoMatchingKey) return new InvalidAccessToken('the access token is signed by a key its issuer does not publish');
+    return new InvalidToken('the access token was issued for another resource', { reason: 'audience' });
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')
+    return new InvalidToken('the access token is not valid yet', { reason: 'not_yet_valid' });
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new InvalidToken('the access token is signed by a key its issuer does not publish', { reason: 'signing_key' });
   if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) {
-    return new VerificationUnavailable("the issuer's signing keys cannot be fetched right now", { cause: error });
+    return new TemporarilyUnavailable("the issuer's signing keys cannot be fetched right now", { reason: 'issuer_unreachable', detail: String(error) });
   }
-  return new InvalidAccessToken('the access token is not valid');
+  return new InvalidToken('the access token is not valid', { reason: 'invalid' });
 }

@@ -4,8 +4,9 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import { readBodyText } from '../http/body.js';
 import { mcpResource, type McpPath } from '../protected-resources.js';
-import { InvalidAccessToken, VerificationUnavailable, type TokenVerifier } from './token-verifier.js';
-import { insufficientScope, unauthorized, type Refusal } from './challenge.js';
+import { errorAnswer, OAuthError } from '../errors.js';
+import type { TokenVerifier } from './token-verifier.js';
+import { insufficientScope, missingToken, refusedToken } from './challenge.js';
 import { protectedResourceMetadataUrl } from './metadata.js';
 import type { ScopeNames } from './scope-names.js';
 import { missingScope } from './scope-policy.js';
@@ -20,20 +21,23 @@ export interface GuardDeps {
   maxBodyBytes: number;
   /** The authorization server's names for the MCP scopes (an external server's may differ). */
   scopeNames: ScopeNames;
-  /** Told of each refused token (its reason, undefined when there was no token) and of each verified caller. */
+  /** Told of each refused token (its reason: `missing_token`, `expired`…) and of each verified caller. */
   observe?: {
-    refused(reason: string | undefined): void;
+    refused(reason: string): void;
     verified(c: Context, authInfo: AuthInfo): void;
   };
 }
 
-const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415 | 503, code: number, message: string) =>
+const jsonRpcError = (c: Context, status: 400 | 403 | 413 | 415, code: number, message: string) =>
   c.json({ jsonrpc: '2.0', error: { code, message }, id: null }, status);
-const refuse = (c: Context, refusal: Refusal) => c.json(refusal.body, refusal.status, refusal.headers);
+const refuse = (c: Context, error: OAuthError) => {
+  const { status, headers, body } = errorAnswer(error);
+  return c.body(body, status as 401, headers);
+};
 
 /** The guard's answer at `mcpPath` to a request without a token: 401, naming the metadata and every scope. */
-export function tokenlessRefusal(baseUrl: string, mcpPath: McpPath, scopeNames: ScopeNames): Refusal {
-  return unauthorized(protectedResourceMetadataUrl(baseUrl, mcpPath), scopeNames.all().join(' '));
+export function tokenlessRefusal(baseUrl: string, mcpPath: McpPath, scopeNames: ScopeNames): OAuthError {
+  return missingToken(protectedResourceMetadataUrl(baseUrl, mcpPath), scopeNames.all().join(' '));
 }
 
 export function guardMcpEndpoint(mcpPath: McpPath, deps: GuardDeps, serve: McpServe) {
@@ -51,22 +55,16 @@ export function guardMcpEndpoint(mcpPath: McpPath, deps: GuardDeps, serve: McpSe
 
     const token = bearerToken(request.headers.get('authorization'));
     if (token === undefined) {
-      deps.observe?.refused(undefined);
+      deps.observe?.refused(withoutToken.slug);
       return refuse(c, withoutToken);
     }
     let authInfo: AuthInfo;
     try {
       authInfo = await deps.verifier.verify(token, resource);
     } catch (error) {
-      if (error instanceof InvalidAccessToken) {
-        deps.observe?.refused(error.message);
-        return refuse(c, unauthorized(metadataUrl, allScopes, error.message));
-      }
-      if (error instanceof VerificationUnavailable) {
-        c.header('Retry-After', '5');
-        return jsonRpcError(c, 503, -32000, error.message);
-      }
-      throw error;
+      if (!(error instanceof OAuthError)) throw error;
+      deps.observe?.refused(error.slug);
+      return refuse(c, refusedToken(error, metadataUrl, allScopes));
     }
 
     deps.observe?.verified(c, authInfo);
@@ -84,8 +82,9 @@ export function guardMcpEndpoint(mcpPath: McpPath, deps: GuardDeps, serve: McpSe
     }
     const scope = missingScope(parsedBody, authInfo.scopes);
     if (scope) {
-      deps.observe?.refused('insufficient_scope');
-      return refuse(c, insufficientScope(metadataUrl, deps.scopeNames.forMcp(scope)));
+      const refusal = insufficientScope(metadataUrl, deps.scopeNames.forMcp(scope));
+      deps.observe?.refused(refusal.slug);
+      return refuse(c, refusal);
     }
     return serve(request, { authInfo, parsedBody });
   };

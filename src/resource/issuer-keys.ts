@@ -3,7 +3,7 @@
 // again when a token names an unknown kid (a rotation), but at most once every few seconds, so a flood of forged
 // kids cannot turn into a flood of fetches.
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
-import { VerificationUnavailable } from './token-verifier.js';
+import { TemporarilyUnavailable } from '../errors.js';
 
 const TIMEOUT_MS = 5000;
 /** After a fetch, no other for this long; also how long a failed discovery is remembered. */
@@ -37,11 +37,12 @@ export class IssuerKeys {
     for (const candidate of candidates) {
       const metadata = await fetchMetadata(candidate);
       if (!metadata) continue;
-      if (metadata.issuer !== issuer) throw new VerificationUnavailable(`${candidate} describes issuer ${String(metadata.issuer)}, not ${issuer}`);
-      if (typeof metadata.jwks_uri !== 'string') throw new VerificationUnavailable(`${candidate} names no jwks_uri`);
+      if (metadata.issuer !== issuer)
+        throw new TemporarilyUnavailable(`${candidate} describes issuer ${String(metadata.issuer)}, not ${issuer}`, { reason: 'issuer_unreachable' });
+      if (typeof metadata.jwks_uri !== 'string') throw new TemporarilyUnavailable(`${candidate} names no jwks_uri`, { reason: 'issuer_unreachable' });
       return new URL(metadata.jwks_uri);
     }
-    throw new VerificationUnavailable(`no authorization server metadata found for ${issuer}`);
+    throw new TemporarilyUnavailable(`no authorization server metadata found for ${issuer}`, { reason: 'issuer_unreachable' });
   }
 }
 
@@ -50,9 +51,9 @@ async function fetchMetadata(url: string): Promise<Record<string, unknown> | und
   try {
     response = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
-    throw new VerificationUnavailable(`cannot reach ${url}`, { cause: error });
+    throw new TemporarilyUnavailable(`cannot reach ${url}`, { reason: 'issuer_unreachable', detail: String(error) });
   }
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new VerificationUnavailable(`${url} answered ${response.status}`);
+  if (!response.ok) throw new TemporarilyUnavailable(`${url} answered ${response.status}`, { reason: 'issuer_unreachable' });
   return (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
 }

@@ -3,17 +3,11 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { McpResource } from '../protected-resources.js';
 
+/**
+ * Throws InvalidToken (401, with a `reason` such as `expired` or `audience`) for a token that is not acceptable, and
+ * TemporarilyUnavailable (503) when it cannot be checked right now (the issuer's keys or introspection unreachable).
+ */
 export interface TokenVerifier {
   /** The verified token for `resource` (an MCP endpoint and the audiences it accepts), with the caller in `extra.caller`. */
   verify(token: string, resource: McpResource): Promise<AuthInfo>;
-}
-
-/** The token is not acceptable: the client gets 401 invalid_token with this message. */
-export class InvalidAccessToken extends Error {
-  override readonly name = 'InvalidAccessToken';
-}
-
-/** The token cannot be checked right now (the issuer's keys or introspection are unreachable): 503, retry later. */
-export class VerificationUnavailable extends Error {
-  override readonly name = 'VerificationUnavailable';
 }

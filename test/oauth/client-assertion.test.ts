@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { ClientAssertions } from '../../src/oauth/client-assertion.js';
-import { InvalidClient } from '../../src/oauth/errors.js';
+import { InvalidClient } from '../../src/errors.js';
 import type { Client } from '../../src/storage/index.js';
 
 const ISSUER = 'https://gatehouse.example.com';

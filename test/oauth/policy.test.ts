@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveResource } from '../../src/oauth/authorization-request.js';
-import { InvalidScope } from '../../src/oauth/errors.js';
+import { InvalidScope } from '../../src/errors.js';
 import { isS256Challenge, s256, verifierMatches } from '../../src/oauth/pkce.js';
 import { matchesRegisteredRedirect, redirectUriProblem } from '../../src/oauth/redirect-uri.js';
 import { narrowScope, resolveRequestedScopes } from '../../src/oauth/scopes.js';

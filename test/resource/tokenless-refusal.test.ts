@@ -1,4 +1,4 @@
-// MCP requests without credentials are refused before Hono (src/http/tokenless-door.ts). The refusal must be the
+// MCP requests without credentials are refused before Hono (src/resource/tokenless-refusal.ts). The refusal must be the
 // guard's own, byte for byte where it matters, and be logged like any other request.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -1,17 +1,17 @@
-// MCP requests that carry no credentials at all are the cheapest to send and the likeliest to arrive in floods
-// (scanners, misconfigured clients, attacks). They are refused here, on Node's own request and response, before Hono
-// builds a Request, runs its middleware and converts a Response back: the very 401 the guard gives (its challenge,
-// the security headers, a request id), logged and counted as every request is, for a fraction of the work.
-// Requests from browsers (with Origin) take the full path, which answers CORS.
+// The guard's answer to MCP requests that carry no credentials at all, in its Node-level form. Those are the
+// cheapest requests to send and the likeliest to arrive in floods (scanners, misconfigured clients, attacks), so they
+// are refused on Node's own request and response, before Hono builds a Request, runs its middleware and converts a
+// Response back: the very 401 the guard gives (its challenge, the security headers, a request id), serialized once,
+// logged and counted as every request is. Requests from browsers (with Origin) take the full path, which answers CORS.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Refusal } from '../resource/challenge.js';
-import { closesConnection } from './body-limits.js';
-import { requestIdFrom } from './request-id.js';
-import type { RequestLine } from './request-line.js';
+import { errorAnswer, type OAuthError } from '../errors.js';
+import { closesConnection } from '../http/body-limits.js';
+import { requestIdFrom } from '../http/request-id.js';
+import type { RequestLine } from '../http/request-line.js';
 
 export interface TokenlessDoorOptions {
   /** Each MCP path, with the guard's refusal there for a request without a token. */
-  refusals: ReadonlyMap<string, Refusal>;
+  refusals: ReadonlyMap<string, OAuthError>;
   securityHeaders: ReadonlyArray<readonly [string, string]>;
   /** Logs and counts a refused request, as the app does for its own. */
   record(line: RequestLine): void;
@@ -23,14 +23,11 @@ export type TokenlessDoor = (request: IncomingMessage, response: ServerResponse)
 export function tokenlessDoor(options: TokenlessDoorOptions): TokenlessDoor {
   const answers = new Map(
     [...options.refusals].map(([path, refusal]) => {
-      const body = JSON.stringify(refusal.body);
-      const headers = {
-        ...Object.fromEntries(options.securityHeaders),
-        'Content-Type': 'application/json',
-        'Content-Length': String(Buffer.byteLength(body)),
-        ...refusal.headers,
-      };
-      return [path, { status: refusal.status, body, headers }];
+      const { status, headers, body } = errorAnswer(refusal);
+      return [
+        path,
+        { status, body, headers: { ...Object.fromEntries(options.securityHeaders), ...headers, 'Content-Length': String(Buffer.byteLength(body)) } },
+      ];
     }),
   );
   return (request, response) => {
