@@ -59,7 +59,7 @@ import { guardMcpEndpoint, tokenlessRefusal } from './resource/guard.js';
 import { protectedResourceMetadata, protectedResourceMetadataUrl } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import { ScopeNames } from './resource/scope-names.js';
-import type { Client, Storage } from './storage/index.js';
+import type { Storage } from './storage/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -213,22 +213,13 @@ function mountAuthorizationServer(
   const sourceIp = (c: Context) => clientIp(c, config.trustProxy);
   const audit = createAudit(storage, logger, config.trustProxy, metrics);
   const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client', limiters, 'oauth-client');
-  // Public clients name themselves without proof: a budget per public client_id would let anyone exhaust Claude's.
-  const limitClient = async (client: Client) => {
-    if (client.secretHash !== null || client.metadata.token_endpoint_auth_method === 'private_key_jwt') await perClient.consume(client.clientId);
-  };
-  const token = tokenRoute({ storage, clients, assertions, limitClient, audit, keys, issuer, ttl: config.ttl });
-  const revoke = revokeRoute({ storage, clients, assertions, limitClient, audit, keys, issuer });
-  const introspect = introspectRoute({
-    storage,
-    clients,
-    assertions,
-    limitClient,
-    keys,
-    issuer,
-    resourceServers: config.introspectionClients,
-    refreshGraceSeconds: config.ttl.refreshGrace,
-  });
+  const endpoint = { clients, assertions, perClient };
+  const token = tokenRoute({ storage, audit, keys, issuer, ttl: config.ttl }, endpoint);
+  const revoke = revokeRoute({ storage, audit, keys, issuer }, endpoint);
+  const introspect = introspectRoute(
+    { storage, keys, issuer, resourceServers: config.introspectionClients, refreshGraceSeconds: config.ttl.refreshGrace },
+    endpoint,
+  );
   const registration = registrationRoutes({ clients: storage.clients, issuer, policy: config.registration, knownClients, audit });
   // Many Claude users share Anthropic's egress addresses: the per-address limit is generous, the global one a ceiling.
   const registrationLimit = limitRequests([

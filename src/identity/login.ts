@@ -1,7 +1,7 @@
 // /login and /logout. A successful login continues the authorization request it interrupted, if any.
 import { Hono, type Context } from 'hono';
 import type { Audit } from '../audit.js';
-import type { UsersRepository } from '../storage/users.js';
+import { isActive, type UsersRepository } from '../storage/users.js';
 import { LoginPage, type SignInOption } from '../pages/login.js';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
@@ -59,7 +59,7 @@ export function loginRoutes(deps: LoginDeps) {
 
     const user = username ? await deps.users.findByUsername(username) : undefined;
     const passwordOk = await verifyPassword(user?.passwordHash, password);
-    if (!user || !passwordOk || user.disabledAt !== null) {
+    if (!passwordOk || !isActive(user)) {
       const lock = await deps.throttle.failed(username, ip);
       await deps.audit(c, {
         type: lock ? 'login.locked' : 'login.failed',

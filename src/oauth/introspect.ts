@@ -4,19 +4,15 @@
 import type { Context } from 'hono';
 import { sha256 } from '../crypto.js';
 import type { KeyStore } from '../keys/key-store.js';
-import type { Client, Storage } from '../storage/index.js';
+import type { Storage } from '../storage/index.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
-import type { ClientAssertions } from './client-assertion.js';
-import { authenticateClient } from './client-auth.js';
-import type { ClientLookup } from './client-registry.js';
+import { clientEndpoint, type ClientEndpointDeps } from './client-endpoint.js';
 import { InvalidClient } from '../errors.js';
-import { readOAuthParams, required } from './params.js';
+import { required } from './params.js';
+import { refreshTokenStatus } from './refresh-tokens.js';
 
 export interface IntrospectDeps {
   storage: Pick<Storage, 'grants' | 'users'>;
-  clients: ClientLookup;
-  assertions: ClientAssertions;
-  limitClient: (client: Client) => Promise<void>;
   keys: KeyStore;
   issuer: string;
   resourceServers: readonly string[];
@@ -25,12 +21,9 @@ export interface IntrospectDeps {
 
 const INACTIVE = { active: false } as const;
 
-export function introspectRoute(deps: IntrospectDeps) {
-  return async (c: Context) => {
-    const params = await readOAuthParams(c.req.raw);
-    const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
+export function introspectRoute(deps: IntrospectDeps, endpoint: ClientEndpointDeps) {
+  return clientEndpoint(endpoint, async (c: Context, { params, client }) => {
     if (client.metadata.token_endpoint_auth_method === 'none') throw new InvalidClient('introspection is for clients that authenticate; this client is public');
-    await deps.limitClient(client);
     const token = required(params, 'token');
     const mayInspect = (owner: string) => owner === client.clientId || deps.resourceServers.includes(client.clientId);
     // The hint only orders the lookups (RFC 7662 §2.1).
@@ -43,9 +36,8 @@ export function introspectRoute(deps: IntrospectDeps) {
         break;
       }
     }
-    c.header('Cache-Control', 'no-store');
     return c.json(answer);
-  };
+  });
 }
 
 async function accessToken(token: string, deps: IntrospectDeps) {
@@ -77,7 +69,7 @@ async function refreshToken(token: string, deps: IntrospectDeps) {
   if (!found || found.grant.revokedAt !== null) return undefined;
   const now = Date.now();
   const { token: stored, grant } = found;
-  if (now > stored.expiresAt || (stored.rotatedAt !== null && now > stored.rotatedAt + deps.refreshGraceSeconds * 1000)) return undefined;
+  if (refreshTokenStatus(stored, now, deps.refreshGraceSeconds) !== 'usable') return undefined;
   const user = await deps.storage.users.findById(grant.userId);
   return {
     active: true,

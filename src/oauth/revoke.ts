@@ -6,34 +6,25 @@ import type { Audit } from '../audit.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { Client, Storage } from '../storage/index.js';
 import { ACCESS_TOKEN_TYP } from './access-token.js';
-import type { ClientAssertions } from './client-assertion.js';
-import { authenticateClient } from './client-auth.js';
-import type { ClientLookup } from './client-registry.js';
-import { readOAuthParams, required } from './params.js';
+import { clientEndpoint, type ClientEndpointDeps } from './client-endpoint.js';
+import { required } from './params.js';
 
 export interface RevokeDeps {
   storage: Pick<Storage, 'grants'>;
-  clients: ClientLookup;
-  assertions: ClientAssertions;
-  limitClient: (client: Client) => Promise<void>;
   audit: Audit;
   keys: KeyStore;
   issuer: string;
 }
 
-export function revokeRoute(deps: RevokeDeps) {
-  return async (c: Context) => {
-    const params = await readOAuthParams(c.req.raw);
-    const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
-    await deps.limitClient(client);
+export function revokeRoute(deps: RevokeDeps, endpoint: ClientEndpointDeps) {
+  return clientEndpoint(endpoint, async (c: Context, { params, client }) => {
     const token = required(params, 'token');
     const grantId = (await refreshTokenGrant(token, client, deps)) ?? (await accessTokenGrant(token, client, deps));
     if (grantId && (await deps.storage.grants.revoke(grantId, Date.now()))) {
       await deps.audit(c, { type: 'grant.revoked', clientId: client.clientId, detail: { grantId, reason: 'revoked by the client' } });
     }
-    c.header('Cache-Control', 'no-store');
     return c.body(null, 200);
-  };
+  });
 }
 
 async function refreshTokenGrant(token: string, client: Client, deps: RevokeDeps): Promise<string | undefined> {

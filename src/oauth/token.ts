@@ -5,21 +5,17 @@ import { randomToken, sha256 } from '../crypto.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { canonicalResource } from '../protected-resources.js';
 import type { Audit } from '../audit.js';
-import type { AuditEvent, Client, Grant, Storage } from '../storage/index.js';
+import { isActive, type AuditEvent, type Client, type Grant, type Storage } from '../storage/index.js';
 import { issueAccessToken } from './access-token.js';
-import type { ClientAssertions } from './client-assertion.js';
-import { authenticateClient } from './client-auth.js';
-import type { ClientLookup } from './client-registry.js';
+import { clientEndpoint, type ClientEndpointDeps } from './client-endpoint.js';
 import { InvalidGrant, InvalidTarget, UnauthorizedClient, UnsupportedGrantType } from '../errors.js';
-import { readOAuthParams, required, type OAuthParams } from './params.js';
+import { required, type OAuthParams } from './params.js';
 import { verifierMatches } from './pkce.js';
+import { refreshTokenStatus } from './refresh-tokens.js';
 import { narrowScope, parseScope } from './scopes.js';
 
 export interface TokenDeps {
   storage: Pick<Storage, 'codes' | 'grants' | 'users'>;
-  clients: ClientLookup;
-  assertions: ClientAssertions;
-  limitClient: (client: Client) => Promise<void>;
   audit: Audit;
   keys: KeyStore;
   issuer: string;
@@ -34,14 +30,8 @@ interface TokenResponse {
   refresh_token?: string;
 }
 
-export function tokenRoute(deps: TokenDeps) {
-  return async (c: Context) => {
-    const params = await readOAuthParams(c.req.raw);
-    const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
-    c.set('clientId', client.clientId); // for the request log
-    await deps.limitClient(client);
-    c.header('Cache-Control', 'no-store');
-    c.header('Pragma', 'no-cache');
+export function tokenRoute(deps: TokenDeps, endpoint: ClientEndpointDeps) {
+  return clientEndpoint(endpoint, async (c: Context, { params, client }) => {
     const audit = (event: Omit<AuditEvent, 'ip'>) => deps.audit(c, { clientId: client.clientId, ...event });
     switch (params.grant_type) {
       case 'authorization_code':
@@ -51,7 +41,7 @@ export function tokenRoute(deps: TokenDeps) {
       default:
         throw new UnsupportedGrantType(`grant_type ${params.grant_type ?? '(missing)'} is not supported`);
     }
-  };
+  });
 }
 
 type Recorder = (event: Omit<AuditEvent, 'ip'>) => Promise<void>;
@@ -72,14 +62,14 @@ async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps
     if (replayed?.grantId && (await grants.revoke(replayed.grantId, now))) {
       await audit({ type: 'grant.revoked', userId: code.userId, detail: { grantId: replayed.grantId, reason: 'code replayed' } });
     }
-    throw new InvalidGrant('the authorization code was already used');
+    throw new InvalidGrant('the authorization code was already used', { reason: 'code_replayed' });
   }
   if (now > code.expiresAt) throw new InvalidGrant('the authorization code has expired');
   if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri differs from the one in the authorization request');
   if (!verifierMatches(verifier, code.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
   checkResource(params.resource, code.resource);
   const user = await deps.storage.users.findById(code.userId);
-  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user of this authorization code is no longer active');
+  if (!isActive(user)) throw new InvalidGrant('the user of this authorization code is no longer active', { reason: 'user_inactive' });
 
   const grant = { id: randomUUID(), userId: user.id, clientId: client.clientId, scope: code.scope, resource: code.resource, createdAt: now };
   const refreshToken = client.metadata.grant_types.includes('refresh_token') ? randomToken() : undefined;
@@ -98,18 +88,19 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   if (!found || found.grant.clientId !== client.clientId || found.grant.revokedAt !== null) throw new InvalidGrant('the refresh token is not valid');
   const { token, grant } = found;
   const now = Date.now();
-  if (now > token.expiresAt) throw new InvalidGrant('the refresh token has expired');
-  if (token.rotatedAt !== null && now > token.rotatedAt + deps.ttl.refreshGrace * 1000) {
+  const status = refreshTokenStatus(token, now, deps.ttl.refreshGrace);
+  if (status === 'expired') throw new InvalidGrant('the refresh token has expired', { reason: 'refresh_token_expired' });
+  if (status === 'reused') {
     // RFC 9700 §4.14.2: an old refresh token used again means two parties hold it; end the whole grant.
     await audit({ type: 'refresh.reuse_detected', userId: grant.userId, detail: { grantId: grant.id } });
     if (await grants.revoke(grant.id, now))
       await audit({ type: 'grant.revoked', userId: grant.userId, detail: { grantId: grant.id, reason: 'refresh token reused' } });
-    throw new InvalidGrant('the refresh token was already used; the grant has been revoked');
+    throw new InvalidGrant('the refresh token was already used; the grant has been revoked', { reason: 'refresh_token_reused' });
   }
   const scope = narrowScope(params.scope, grant.scope);
   checkResource(params.resource, grant.resource);
   const user = await deps.storage.users.findById(grant.userId);
-  if (!user || user.disabledAt !== null) throw new InvalidGrant('the user of this grant is no longer active');
+  if (!isActive(user)) throw new InvalidGrant('the user of this grant is no longer active', { reason: 'user_inactive' });
 
   // Inside the grace window a retried refresh (Claude may retry from another node) gets a fresh pair too.
   const refreshToken = randomToken();

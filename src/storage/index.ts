@@ -83,7 +83,7 @@ export type { Client, ClientMetadata } from './clients.js';
 export type { AuthorizationCode } from './codes.js';
 export type { Grant, RefreshToken } from './grants.js';
 export type { Note } from './notes.js';
-export type { User } from './users.js';
+export { isActive, type User } from './users.js';
 export type { UpstreamIdentity } from './identities.js';
 export type { ClientsRepository } from './clients.js';
 export type { AuditEvent, AuditEventType } from './audit.js';

@@ -10,6 +10,9 @@ export interface User {
   disabledAt: number | null;
 }
 
+/** A user who may sign in and whose grants may issue tokens: one that exists and is not disabled. */
+export const isActive = (user: User | undefined): user is User => user !== undefined && user.disabledAt === null;
+
 /** A user with the upstream identities they sign in with (none for a local account). */
 export interface UserWithIdentities extends User {
   identities: { issuer: string; subject: string; email: string | null }[];
