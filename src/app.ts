@@ -5,7 +5,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
-import type { AuthInfo, ServerEventBus } from '@modelcontextprotocol/server';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { createAudit } from './audit.js';
@@ -28,7 +28,8 @@ import { createMcpEndpoint } from './mcp/endpoint.js';
 import type { Toolset } from './mcp/toolset.js';
 import { authorizeRoute } from './oauth/authorize.js';
 import { consentRoutes } from './oauth/consent.js';
-import { errorAnswer, OAuthError } from './errors.js';
+import { errorAnswer, OAuthError, unexpectedErrorAnswer } from './errors.js';
+import { toResponse } from './http/answer.js';
 import { authorizationServerMetadata } from './oauth/metadata.js';
 import { ClientAssertions } from './oauth/client-assertion.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
@@ -42,7 +43,6 @@ import { clientIp } from './http/client-ip.js';
 import { requestIdFrom } from './http/request-id.js';
 import { requestRecorder, type RequestLine } from './http/request-line.js';
 import { securityHeaders, withSecurityHeaders } from './http/security-headers.js';
-import { tokenlessDoor, type TokenlessDoor } from './resource/tokenless-refusal.js';
 import { KeyedLimit, limitRequests } from './http/rate-limit.js';
 import type { Brand } from './pages/brand.js';
 import { HomePage } from './pages/home.js';
@@ -51,11 +51,11 @@ import { STYLESHEET } from './pages/stylesheet.js';
 import { safeEqual } from './crypto.js';
 import { Metrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
-import { callerFromAuthInfo } from './caller.js';
 import { MCP_PATHS, mcpResource } from './protected-resources.js';
 import { AccessTokenVerifier } from './resource/access-token-verifier.js';
 import { ExternalTokenVerifier } from './resource/external-token-verifier.js';
-import { guardMcpEndpoint, tokenlessRefusal } from './resource/guard.js';
+import { guardMcpEndpoint, mcpGate, type McpGate } from './resource/guard.js';
+import { mcpDoor, type McpDoor } from './resource/mcp-door.js';
 import { protectedResourceMetadata, protectedResourceMetadataUrl } from './resource/metadata.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import { ScopeNames } from './resource/scope-names.js';
@@ -124,17 +124,16 @@ export function createApp(deps: AppDeps) {
   if (upstream) mountAuthorizationServer(app, deps, browserApi, upstream, metrics);
   // A browser opening the origin gets the home page; any other request there is MCP, as at /mcp.
   app.get('/', (c, next) => ((c.req.header('accept') ?? '').includes('text/html') ? sendPage(c, HomePage({ origin: issuer })) : next()));
-  const { mcp, refusals } = mountResource(app, deps, browserApi, upstream?.vault, metrics);
-  // With tracing on, every request takes the full path, so that each one gets its span.
-  const door: TokenlessDoor | undefined = deps.tracing
+  const { mcp, gates } = mountResource(app, deps, browserApi, upstream?.vault, metrics);
+  // With tracing on, every request takes the app's path, so that each one gets its span.
+  const door: McpDoor | undefined = deps.tracing
     ? undefined
-    : tokenlessDoor({
-        refusals,
+    : mcpDoor({
+        gates,
+        serve: mcp.serve,
         securityHeaders: headers,
-        record: (line) => {
-          metrics.refused('missing_token');
-          recordRequest(line);
-        },
+        record: recordRequest,
+        onError: (error, requestId) => logger.error({ err: error, req_id: requestId }, 'unhandled error'),
       });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -292,20 +291,22 @@ function mountResource(app: Hono<AppEnv>, deps: AppDeps, browserApi: MiddlewareH
     strictHeaders: config.mcpStrictHeaders,
     onQuirk: (quirk) => metrics.clientQuirk(quirk),
   });
-  const observe = {
-    refused: (reason: string) => metrics.refused(reason),
-    verified: (c: Context, authInfo: AuthInfo) => {
-      c.set('clientId', authInfo.clientId);
-      c.set('userId', callerFromAuthInfo(authInfo).user.id);
-    },
+  const guardDeps = {
+    verifier,
+    baseUrl: issuer,
+    allowedOrigins: config.corsOrigins,
+    maxBodyBytes: MCP_BODY_LIMIT,
+    scopeNames,
+    onRefused: (reason: string) => metrics.refused(reason),
   };
-  const guardDeps = { verifier, baseUrl: issuer, allowedOrigins: config.corsOrigins, maxBodyBytes: MCP_BODY_LIMIT, scopeNames, observe };
+  const gates = new Map<string, McpGate>();
   for (const path of MCP_PATHS) {
+    const gate = mcpGate(path, guardDeps);
+    gates.set(path, gate);
     app.use(path, browserApi);
-    app.all(path, guardMcpEndpoint(path, guardDeps, mcp.serve));
+    app.all(path, guardMcpEndpoint(gate, mcp.serve));
   }
-  const refusals = new Map(MCP_PATHS.map((path) => [path, tokenlessRefusal(issuer, path, scopeNames)]));
-  return { mcp, refusals };
+  return { mcp, gates };
 }
 
 /**
@@ -347,5 +348,5 @@ function errorResponse(error: Error, c: Context<AppEnv>, logger: Logger, metrics
   if (error instanceof HTTPException) return error.getResponse();
   const requestId = c.get('requestId');
   logger.error({ err: error, req_id: requestId, path: c.req.path }, 'unhandled error');
-  return c.json({ error: 'server_error', error_description: `internal error; request id ${requestId}` }, 500);
+  return toResponse(unexpectedErrorAnswer(requestId));
 }

@@ -3,6 +3,7 @@
 // knowing its status; an error carries the headers its answer needs and a stable `reason` that metrics and logs
 // count by (never the wording of its description), and may hold a `detail` only the log sees. One serializer,
 // `errorAnswer`, turns any of them into its answer; anything that is not one of them is a 500 with no detail.
+import { jsonAnswer, type TextAnswer } from './http/answer.js';
 
 export interface ErrorOptions {
   /** A stable slug for metrics and logs: `expired`, `code_replayed`… Defaults to the error code. */
@@ -148,17 +149,15 @@ export class TooManyRequests extends OAuthError {
   }
 }
 
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
 /** The answer to an error: its status, its headers with `no-store`, and the standard JSON body. */
-export function errorAnswer(error: OAuthError): Answer {
+export function errorAnswer(error: OAuthError): TextAnswer {
   return {
     status: error.status,
     headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...error.headers },
     body: JSON.stringify(error.toJSON()),
   };
 }
+
+/** The answer to a failure nobody foresaw: a 500 that says nothing but the request id, which the log line has too. */
+export const unexpectedErrorAnswer = (requestId: string): TextAnswer =>
+  jsonAnswer(500, { error: 'server_error', error_description: `internal error; request id ${requestId}` });

@@ -42,8 +42,8 @@ export interface Gatehouse {
    */
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   /**
-   * The same for Node's own http server (`npm start` uses it), faster on one path: MCP requests without any
-   * credentials are refused before the web framework builds a Request for them.
+   * The same for Node's own http server (`npm start` uses it), and faster: MCP clients' POSTs are served on Node's
+   * own request and response (src/resource/mcp-door.ts), without a Web Request and Response for each.
    */
   requestListener: (request: IncomingMessage, response: ServerResponse) => void;
   storage: Storage;

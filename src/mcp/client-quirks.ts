@@ -6,6 +6,7 @@
 // A header that names another method or tool than the body is never a quirk: Mcp-Method and Mcp-Name steer
 // intermediaries (gateways, firewalls, rate limiters), so a disagreement there is refused with -32020 in every mode.
 import { LATEST_PROTOCOL_VERSION, PROTOCOL_VERSION_META_KEY, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import type { RequestHead } from '../http/request-head.js';
 
 /** The behaviours tolerated, each with where it was seen; `gatehouse_mcp_client_quirks_total{quirk}` counts them. */
 export const CLIENT_QUIRKS = {
@@ -36,19 +37,18 @@ export const ENVELOPE_REVISIONS: readonly string[] = ['2026-07-28'];
 const BASE64_SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 
 export type Reading =
-  | { refused: false; request: Request; quirks: ClientQuirk[] }
+  /** The headers to read in place of those sent (none when they agree with the body), and the quirks that made the difference. */
+  | { refused: false; quirks: readonly ClientQuirk[]; replaced: ReadonlyMap<string, string> }
   /** A header contradicts the body: 400 with this JSON-RPC error (HeaderMismatch). */
   | { refused: true; body: { jsonrpc: '2.0'; error: { code: -32020; message: string }; id: string | number | null } };
 
-/**
- * The request the SDK should serve for `body` (already parsed by the guard): the same one when its headers agree
- * with the body, else a copy whose headers say what the body does, with the quirks that made the difference.
- */
-export function readAsMeant(request: Request, body: unknown, strict: boolean): Reading {
-  if (request.method !== 'POST') return { refused: false, request, quirks: [] };
-  const headers = request.headers;
+const AGREED: Reading = { refused: false, quirks: [], replaced: new Map() };
+
+/** How the SDK should read the request `head` carrying `body` (already parsed by the guard): which headers say what the body does. */
+export function readAsMeant(head: RequestHead, body: unknown, strict: boolean): Reading {
+  if (head.method !== 'POST') return AGREED;
   const message = isObject(body) && typeof body.method === 'string' ? body : undefined;
-  const contradiction = message && contradictionIn(headers, message.method as string, message.params);
+  const contradiction = message && contradictionIn(head, message.method as string, message.params);
   if (contradiction) {
     const id = typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
     return {
@@ -56,15 +56,15 @@ export function readAsMeant(request: Request, body: unknown, strict: boolean): R
       body: { jsonrpc: '2.0', error: { code: -32020, message: `Bad Request: the request headers and body disagree: ${contradiction}` }, id },
     };
   }
-  if (strict) return { refused: false, request, quirks: [] };
+  if (strict) return AGREED;
 
   const quirks: ClientQuirk[] = [];
-  const replaced: [string, string][] = [];
+  const replaced = new Map<string, string>();
   const tolerate = (quirk: ClientQuirk, header: string, value: string) => {
     quirks.push(quirk);
-    replaced.push([header, value]);
+    replaced.set(header, value);
   };
-  const versionHeader = headers.get('mcp-protocol-version')?.trim();
+  const versionHeader = head.header('mcp-protocol-version')?.trim();
   const claim = message && envelopeClaim(message.params);
   if (claim !== undefined) {
     // A malformed or unknown claim is left to the SDK, which refuses it (envelope error, or header mismatch).
@@ -74,30 +74,33 @@ export function readAsMeant(request: Request, body: unknown, strict: boolean): R
     }
     if (message!.id !== undefined) {
       const method = message!.method as string;
-      if (!headers.has('mcp-method')) tolerate('method-header-missing', 'mcp-method', method);
+      if (head.header('mcp-method') === undefined) tolerate('method-header-missing', 'mcp-method', method);
       const name = nameIn(method, message!.params);
-      if (name !== undefined && !headers.has('mcp-name')) tolerate('name-header-missing', 'mcp-name', asHeaderValue(name));
+      if (name !== undefined && head.header('mcp-name') === undefined) tolerate('name-header-missing', 'mcp-name', asHeaderValue(name));
     }
-  } else if (versionHeader !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader) && !headers.has('mcp-method')) {
+  } else if (
+    versionHeader !== undefined &&
+    !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(versionHeader) &&
+    head.header('mcp-method') === undefined
+  ) {
     // Only when nothing but that header speaks 2026-07-28: with Mcp-Method too, the client speaks the 2026-07-28
     // headers and has left the envelope out, which the SDK refuses as the spec says (-32602).
     tolerate('version-header-unknown-to-2025-era', 'mcp-protocol-version', LATEST_PROTOCOL_VERSION);
   }
-  const accept = headers.get('accept') ?? '';
-  if (!(accept.includes('application/json') && accept.includes('text/event-stream'))) tolerate('accept-without-event-stream', 'accept', ACCEPT_BOTH);
+  if (!acceptsBoth(head.header('accept'))) tolerate('accept-without-event-stream', 'accept', ACCEPT_BOTH);
+  return quirks.length === 0 ? AGREED : { refused: false, quirks, replaced };
+}
 
-  if (replaced.length === 0) return { refused: false, request, quirks };
-  const corrected = new Headers(headers);
-  for (const [name, value] of replaced) corrected.set(name, value);
-  // The body was read by the guard and reaches the SDK parsed, so the copy carries none.
-  return { refused: false, request: new Request(request.url, { method: 'POST', headers: corrected, signal: request.signal }), quirks };
+/** Whether an Accept header lists both answers a Streamable HTTP POST may get, as the SDK requires. */
+export function acceptsBoth(accept: string | undefined): boolean {
+  return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream');
 }
 
 /** Why Mcp-Method or Mcp-Name names something the body does not; undefined when they agree or are absent. */
-function contradictionIn(headers: Headers, method: string, params: unknown): string | undefined {
-  const methodHeader = headers.get('mcp-method')?.trim();
+function contradictionIn(head: RequestHead, method: string, params: unknown): string | undefined {
+  const methodHeader = head.header('mcp-method')?.trim();
   if (methodHeader !== undefined && methodHeader !== method) return `the body names method ${method} but the Mcp-Method header names ${methodHeader}`;
-  const nameHeader = headers.get('mcp-name')?.trim();
+  const nameHeader = head.header('mcp-name')?.trim();
   const name = nameIn(method, params);
   if (nameHeader === undefined || name === undefined) return undefined;
   const decoded = decodeHeaderValue(nameHeader);

@@ -7,9 +7,7 @@ import {
   classifyInboundRequest,
   createMcpHandler,
   createRequestStateCodec,
-  isJSONRPCRequest,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type AuthInfo,
   type JSONRPCMessage,
   type JSONRPCRequest,
   type ServerContext,
@@ -18,7 +16,10 @@ import {
 } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { attachCaller, callerFromAuthInfo, callerOf } from '../caller.js';
-import { ENVELOPE_REVISIONS, readAsMeant, type ClientQuirk } from './client-quirks.js';
+import { jsonAnswer, type HttpAnswer } from '../http/answer.js';
+import { withHeaders, type RequestHead } from '../http/request-head.js';
+import type { McpCall } from '../mcp-call.js';
+import { acceptsBoth, ENVELOPE_REVISIONS, readAsMeant, type ClientQuirk } from './client-quirks.js';
 import { McpConnection } from './connection.js';
 import { createServerFactory } from './server-factory.js';
 import type { ToolOutcome } from './tool-outcomes.js';
@@ -64,18 +65,18 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
   const strict = deps.strictHeaders ?? false;
 
   return {
-    serve(request: Request, options: { authInfo: AuthInfo; parsedBody?: unknown }): Promise<Response> {
-      const reading = readAsMeant(request, options.parsedBody, strict);
-      if (reading.refused) return Promise.resolve(new Response(JSON.stringify(reading.body), { status: 400, headers: JSON_HEADERS }));
+    serve(call: McpCall): Promise<HttpAnswer | Response> {
+      const { head, parsedBody } = call;
+      const reading = readAsMeant(head, parsedBody, strict);
+      if (reading.refused) return Promise.resolve(jsonAnswer(400, reading.body));
       if (reading.quirks.length > 0) {
         for (const quirk of reading.quirks) deps.onQuirk?.(quirk);
-        deps.logger.debug({ quirks: reading.quirks, user_agent: request.headers.get('user-agent') }, 'read the MCP request as the client meant it');
+        deps.logger.debug({ quirks: reading.quirks, user_agent: head.header('user-agent') }, 'read the MCP request as the client meant it');
       }
-      const { parsedBody } = options;
-      if (parsedBody !== undefined) attachCaller(parsedBody, callerFromAuthInfo(options.authInfo));
-      const era = connectionEra(reading.request, parsedBody, strict);
-      if (era) return answerOverConnection(connections[era], era, parsedBody as JSONRPCRequest, reading.request);
-      return handler.fetch(reading.request, { ...options });
+      if (parsedBody !== undefined) attachCaller(parsedBody, callerFromAuthInfo(call.authInfo));
+      const era = connectionEra(withHeaders(head, reading.replaced), parsedBody, strict);
+      if (era) return answerOverConnection(connections[era], era, parsedBody as JSONRPCRequest, call.signal);
+      return handler.fetch(withReplacedHeaders(call.webRequest(), reading.replaced), { authInfo: call.authInfo, parsedBody });
     },
     notify: handler.notify,
     async close() {
@@ -86,26 +87,27 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
 }
 
 /** Which era's connection serves `body`: a single plain call, classified by the SDK; undefined for the handler. */
-function connectionEra(request: Request, body: unknown, strict: boolean): 'modern' | 'legacy' | undefined {
-  if (request.method !== 'POST' || !isJSONRPCRequest(body as JSONRPCMessage) || !CONNECTION_METHODS.has((body as JSONRPCRequest).method)) return undefined;
-  const headers = request.headers;
-  const accept = headers.get('accept') ?? '';
+function connectionEra(head: RequestHead, body: unknown, strict: boolean): 'modern' | 'legacy' | undefined {
+  // A first look, before the SDK's classification, which checks the whole message.
+  const method = typeof body === 'object' && body !== null ? (body as { method?: unknown }).method : undefined;
+  if (head.method !== 'POST' || typeof method !== 'string' || !CONNECTION_METHODS.has(method)) return undefined;
   // The handler answers 406 to what accepts too little; held to the letter, so is this request.
-  if (!(accept.includes('application/json') && accept.includes('text/event-stream'))) return undefined;
-  const versionHeader = headers.get('mcp-protocol-version') ?? undefined;
-  const methodHeader = headers.get('mcp-method') ?? undefined;
+  if (!acceptsBoth(head.header('accept'))) return undefined;
+  const versionHeader = head.header('mcp-protocol-version');
+  const methodHeader = head.header('mcp-method');
+  const nameHeader = head.header('mcp-name');
   const route = classifyInboundRequest({
     httpMethod: 'POST',
     protocolVersionHeader: versionHeader,
     mcpMethodHeader: methodHeader,
-    mcpNameHeader: headers.get('mcp-name') ?? undefined,
+    mcpNameHeader: nameHeader,
     body,
   });
   if (route.kind === 'modern') {
     const revision = route.classification.revision;
     if (route.messageKind !== 'request' || revision === undefined || !ENVELOPE_REVISIONS.includes(revision)) return undefined;
     // The standard headers are required on 2026-07-28 requests: the handler refuses them missing (strict mode).
-    if (strict && (versionHeader === undefined || methodHeader === undefined || (namedIn(body as JSONRPCRequest) && !headers.has('mcp-name'))))
+    if (strict && (versionHeader === undefined || methodHeader === undefined || (namedIn(body as JSONRPCRequest) && nameHeader === undefined)))
       return undefined;
     return 'modern';
   }
@@ -116,6 +118,14 @@ function connectionEra(request: Request, body: unknown, strict: boolean): 'moder
   return undefined;
 }
 
+/** `request` with the headers a tolerated quirk stands for; the body was read by the guard and travels parsed. */
+function withReplacedHeaders(request: Request, replaced: ReadonlyMap<string, string>): Request {
+  if (replaced.size === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const [name, value] of replaced) headers.set(name, value);
+  return new Request(request.url, { method: request.method, headers, signal: request.signal });
+}
+
 const namedIn = (message: JSONRPCRequest) => ['tools/call', 'prompts/get', 'resources/read'].includes(message.method);
 
 /**
@@ -123,13 +133,13 @@ const namedIn = (message: JSONRPCRequest) => ['tools/call', 'prompts/get', 'reso
  * as JSON, with 404 for a method the server does not have; a 2025-era answer as an event stream. When the server
  * sends something before the answer (progress, a log line), the answer becomes an event stream from that moment on.
  */
-async function answerOverConnection(connection: McpConnection, era: 'modern' | 'legacy', message: JSONRPCRequest, request: Request): Promise<Response> {
+async function answerOverConnection(connection: McpConnection, era: 'modern' | 'legacy', message: JSONRPCRequest, signal: AbortSignal): Promise<HttpAnswer> {
   const early: JSONRPCMessage[] = [];
   let live: ReadableStreamDefaultController<string> | undefined;
   let startStreaming: (value: 'streaming') => void;
   const streaming = new Promise<'streaming'>((resolve) => (startStreaming = resolve));
   const answering = connection.exchange(message, {
-    signal: request.signal,
+    signal,
     onMessage(sent) {
       if (live) live.enqueue(frame(sent));
       else {
@@ -139,7 +149,7 @@ async function answerOverConnection(connection: McpConnection, era: 'modern' | '
     },
   });
   const first = await Promise.race([answering, streaming]);
-  if (first === undefined) return new Response(null, { status: 499 });
+  if (first === undefined) return { status: 499, headers: {}, body: null };
   if (first === 'streaming') {
     const body = new ReadableStream<string>({
       start(controller) {
@@ -151,11 +161,11 @@ async function answerOverConnection(connection: McpConnection, era: 'modern' | '
         });
       },
     });
-    return new Response(body.pipeThrough(new TextEncoderStream()), { status: 200, headers: SSE_HEADERS });
+    return { status: 200, headers: SSE_HEADERS, body: body.pipeThrough(new TextEncoderStream()) };
   }
-  if (era === 'legacy') return new Response(frame(first), { status: 200, headers: SSE_HEADERS });
+  if (era === 'legacy') return { status: 200, headers: SSE_HEADERS, body: frame(first) };
   const code = 'error' in first ? first.error.code : undefined;
-  return new Response(JSON.stringify(first), { status: code === -32601 ? 404 : code === -32021 ? 400 : 200, headers: JSON_HEADERS });
+  return { status: code === -32601 ? 404 : code === -32021 ? 400 : 200, headers: JSON_HEADERS, body: JSON.stringify(first) };
 }
 
 const frame = (message: JSONRPCMessage) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;

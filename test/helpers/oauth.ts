@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { signInAndDecide, type Browser } from './browser.js';
 import type { TestGatehouse } from './gatehouse.js';
+import { sendMcp } from './mcp-request.js';
 
 export function pkce() {
   const verifier = randomBytes(32).toString('base64url');
@@ -107,26 +108,9 @@ export async function jsonRpcResult(response: Response): Promise<any> {
   return JSON.parse(text);
 }
 
-/** The 2026-07-28 request envelope: every request names its protocol version and client. */
-export const MODERN_ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'gatehouse-tests', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
+export { MODERN_ENVELOPE } from './mcp-request.js';
 
 /** A 2026-07-28 tools/call with a bearer token, as any client sends it; `signal` lets a test hang up mid-call. */
 export function callTool(mcpUrl: string, token: string, name: string, args: Record<string, unknown> = {}, signal?: AbortSignal) {
-  return fetch(mcpUrl, {
-    method: 'POST',
-    ...(signal && { signal }),
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      authorization: `Bearer ${token}`,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args, _meta: MODERN_ENVELOPE } }),
-  });
+  return sendMcp(mcpUrl, { era: '2026-07-28', method: 'tools/call', params: { name, arguments: args }, token, ...(signal && { signal }) });
 }
