@@ -1,7 +1,16 @@
 // The servers under test run as child processes, so the load generator and each server keep their own CPU, and a
 // server's memory can be read on its own (resident set size from /proc).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/**
+ * Where there are two CPUs or more (and taskset), every server runs on the last one, all its threads with it (V8's
+ * garbage collector and compiler work off the main thread), and the load generator keeps the others: each server
+ * then gets the same single core, and none can take the load generator's CPU, which made figures swing by a third
+ * from run to run on two cores.
+ */
+const SERVER_CPU = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0 ? String(cpus().length - 1) : undefined;
 
 export interface ServerProcess {
   url: string;
@@ -17,7 +26,8 @@ export interface ServerProcess {
  */
 export async function startServer(args: string[], env: NodeJS.ProcessEnv, port: number, probe?: string, logFile?: string): Promise<ServerProcess> {
   const log = logFile === undefined ? undefined : openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log ?? 'pipe', 'inherit'] });
+  const command = SERVER_CPU === undefined ? [process.execPath, ...args] : ['taskset', '-c', SERVER_CPU, process.execPath, ...args];
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', log ?? 'pipe', 'inherit'] });
   if (log !== undefined) closeSync(log);
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));

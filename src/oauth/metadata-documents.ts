@@ -1,6 +1,7 @@
 // Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document): a client_id that is an https URL
 // names a JSON document describing the client. Gatehouse fetches it (or knows it, when pinned), validates it,
 // caches it as its publisher asks, and keeps a copy in the clients table so grants can point at it.
+import { LRUCache } from 'lru-cache';
 import type { Client, ClientMetadata, ClientsRepository } from '../storage/clients.js';
 import { parseClientMetadata, type MetadataRules } from './client-metadata.js';
 import { InvalidClient } from '../errors.js';
@@ -72,7 +73,7 @@ export interface MetadataDocumentsOptions {
 
 export class MetadataDocuments {
   private readonly pinned = new Map<string, ClientMetadata>();
-  private readonly cache = new Map<string, { client: Client; expiresAt: number }>();
+  private readonly cache = new LRUCache<string, Client>({ max: MAX_ENTRIES });
 
   constructor(private readonly options: MetadataDocumentsOptions) {
     for (const document of options.pinned) {
@@ -106,7 +107,7 @@ export class MetadataDocuments {
     if (pinned) return { clientId: url, kind: 'metadata_document', secretHash: null, metadata: pinned, createdAt: 0, registrationTokenHash: null };
     const now = Date.now();
     const cached = this.cache.get(url);
-    if (cached && cached.expiresAt > now) return cached.client;
+    if (cached) return cached;
     const shared = await this.fromSharedCache(url);
     if (shared) return shared;
 
@@ -142,9 +143,9 @@ export class MetadataDocuments {
   }
 
   private remember(url: string, client: Client, expiresAt: number): void {
-    this.cache.delete(url);
-    if (expiresAt <= Date.now()) return;
-    if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(url, { client, expiresAt });
+    // lru-cache keeps an entry with no time to live forever: a document not to be cached is forgotten instead.
+    const ttl = expiresAt - Date.now();
+    if (ttl > 0) this.cache.set(url, client, { ttl });
+    else this.cache.delete(url);
   }
 }

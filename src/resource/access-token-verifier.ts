@@ -4,6 +4,7 @@
 // map lookup instead of a signature check; revocation, expiry and key retirement are still checked on every use.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { KeyStore } from '../keys/key-store.js';
 import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
@@ -24,7 +25,7 @@ interface Verified {
 }
 
 export class AccessTokenVerifier implements TokenVerifier {
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified = new LRUCache<string, Verified>({ max: MAX_CACHED });
   /** One URL object per MCP endpoint, shared by every cached token. */
   private readonly resourceUrls = new Map<string, URL>();
 
@@ -36,14 +37,14 @@ export class AccessTokenVerifier implements TokenVerifier {
 
   async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
-    if (known && known.resource === resource.url && Date.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
+    if (known && known.resource === resource.url && this.keys.publishes(known.kid)) {
       if (this.revocations.has(known.grantId)) throw revoked();
       return { ...known.authInfo };
     }
     const verified = await this.verifyFully(token, resource);
-    this.verified.delete(token);
-    if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, verified);
+    // lru-cache keeps an entry with no time to live forever: a token about to expire is not kept at all.
+    const ttl = verified.expiresAtMs - Date.now();
+    if (ttl > 0) this.verified.set(token, verified, { ttl });
     return { ...verified.authInfo };
   }
 

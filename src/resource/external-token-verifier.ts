@@ -4,6 +4,7 @@
 // translated into MCP scopes; the caller becomes a Gatehouse user named by (issuer, subject).
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { ExternalSettings } from '../auth-config.js';
 import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
@@ -25,11 +26,10 @@ export type ResolveUser = (identity: UpstreamIdentity) => Promise<{ id: string; 
 interface Verified {
   authInfo: AuthInfo;
   resource: string;
-  until: number;
 }
 
 export class ExternalTokenVerifier implements TokenVerifier {
-  private readonly verified = new Map<string, Verified>();
+  private readonly verified = new LRUCache<string, Verified>({ max: MAX_CACHED });
   private readonly keys: IssuerKeys;
 
   constructor(
@@ -42,7 +42,7 @@ export class ExternalTokenVerifier implements TokenVerifier {
 
   async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
-    if (known && known.resource === resource.url && Date.now() < known.until) return { ...known.authInfo };
+    if (known && known.resource === resource.url) return { ...known.authInfo };
     const accepted = this.settings.audience ? [this.settings.audience] : [...resource.audiences];
     const { claims, cacheUntil } = token.split('.').length === 3 ? await this.verifyJwt(token, accepted) : await this.introspect(token, accepted);
 
@@ -62,8 +62,9 @@ export class ExternalTokenVerifier implements TokenVerifier {
       scopes: this.scopeNames.toMcp(grantedScopes(claims)),
     });
     const authInfo = authInfoFor(caller, token, new URL(resource.url), typeof claims.exp === 'number' ? claims.exp : undefined);
-    if (this.verified.size >= MAX_CACHED) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, { authInfo, resource: resource.url, until: cacheUntil });
+    // lru-cache keeps an entry with no time to live forever: one that would expire at once is not kept at all.
+    const ttl = cacheUntil - Date.now();
+    if (ttl > 0) this.verified.set(token, { authInfo, resource: resource.url }, { ttl });
     return { ...authInfo };
   }
 

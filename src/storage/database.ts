@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -39,16 +40,12 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions): Db 
  * query shapes, so their statements are kept compiled (bounded, for the shapes that vary with list lengths).
  */
 function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDatabase {
-  const statements = new Map<string, SQLite.Statement>();
+  const statements = new LRUCache<string, SQLite.Statement>({ max: size });
   return {
     close: () => sqlite.close(),
     prepare(sql) {
       let statement = statements.get(sql);
-      if (!statement) {
-        statement = sqlite.prepare(sql);
-        if (statements.size >= size) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
-      }
+      if (!statement) statements.set(sql, (statement = sqlite.prepare(sql)));
       return statement;
     },
   };
