@@ -67,6 +67,18 @@ export interface Config {
   tracing: { endpoint: string | undefined; serviceName: string };
 }
 
+// The settings each part of the app reads (src/parts/), and nothing else: adding a setting to a part touches its
+// slice. The shape of Config itself stays flat, as the environment is, for library users and the CLI.
+/** Gatehouse's own authorization server: OAuth endpoints, registration, sign-in and consent. */
+export type AuthorizationServerConfig = Pick<
+  Config,
+  'baseUrl' | 'ttl' | 'registration' | 'rateLimits' | 'introspectionClients' | 'trustProxy' | 'cimdAllowLocal' | 'auth' | 'redisPrefix'
+>;
+/** The protected resource: the MCP endpoints, their metadata and their guard. */
+export type ProtectedResourceConfig = Pick<Config, 'baseUrl' | 'corsOrigins' | 'auth' | 'mcpStrictHeaders'>;
+/** Operations: health, readiness, metrics, the home page and the stylesheet. */
+export type OperationsConfig = Pick<Config, 'baseUrl' | 'metricsToken'>;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }

@@ -113,8 +113,8 @@ describe('deployment files', () => {
   });
 
   it('check health on routes the app serves', () => {
-    const routes = [...read('src/app.ts').matchAll(/app\.get\('(\/\w+)'/g)].map((match) => match[1]);
-    for (const path of ['/healthz', '/readyz']) assert.ok(routes.includes(path), `src/app.ts no longer serves ${path}`);
+    const routes = [...read('src/parts/operations.ts').matchAll(/app\.get\('(\/\w+)'/g)].map((match) => match[1]);
+    for (const path of ['/healthz', '/readyz']) assert.ok(routes.includes(path), `src/parts/operations.ts no longer serves ${path}`);
     assert.equal(renderField('healthCheckPath'), '/readyz');
     assert.equal(railway.deploy.healthcheckPath, '/readyz');
     assert.match(finalStage, /^HEALTHCHECK .*\\\n.*\/healthz/m);

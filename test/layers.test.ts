@@ -1,6 +1,6 @@
 // No module imports from a layer above its own: storage and http are the floor, the protected resource and the MCP
 // endpoint meet only through the modules at the root that both import (caller.ts, mcp-call.ts), and only the
-// composition root (app.ts, index.ts) sees every part.
+// composition root (app.ts, index.ts) sees the parts of the app (src/parts/).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,12 +10,15 @@ const SRC = resolve(import.meta.dirname, '../src');
 
 /** For each top-level folder of src/, the folders it must never import from. */
 const FORBIDDEN: Record<string, string[]> = {
-  storage: ['http', 'oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'cluster', 'cli', 'doctor'],
-  http: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'cli', 'doctor'],
-  pages: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'cli'],
-  resource: ['mcp', 'oauth', 'identity', 'tools', 'pages', 'cli'],
-  mcp: ['resource', 'oauth', 'identity', 'tools', 'cli'],
-  oauth: ['resource', 'mcp', 'tools', 'cli'],
+  storage: ['http', 'oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'cluster', 'parts', 'cli', 'doctor'],
+  http: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'parts', 'cli', 'doctor'],
+  pages: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'parts', 'cli'],
+  resource: ['mcp', 'oauth', 'identity', 'tools', 'pages', 'parts', 'cli'],
+  mcp: ['resource', 'oauth', 'identity', 'tools', 'parts', 'cli'],
+  oauth: ['resource', 'mcp', 'tools', 'parts', 'cli'],
+  identity: ['resource', 'mcp', 'tools', 'parts', 'cli'],
+  // The parts of the app are composed by app.ts; none sees another.
+  parts: ['cli', 'doctor'],
 };
 
 function sources(dir: string): string[] {

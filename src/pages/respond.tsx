@@ -29,3 +29,7 @@ export function formTargetFor(uri: string): string {
   const url = new URL(uri);
   return url.origin !== 'null' ? url.origin : url.protocol;
 }
+
+/** The paths that answer with pages (sign-in, consent, account): their bodies are small forms. */
+const PAGE_PATHS = /^\/(login|logout|consent|account)(\/|$)/;
+export const isPagePath = (path: string): boolean => PAGE_PATHS.test(path);

@@ -8,7 +8,8 @@ import { LRUCache } from 'lru-cache';
 import type { ExternalSettings } from '../auth-config.js';
 import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
-import type { UpstreamIdentity } from '../storage/identities.js';
+import { isActive } from '../storage/users.js';
+import type { IdentitiesRepository } from '../storage/identities.js';
 import { IssuerKeys } from './issuer-keys.js';
 import type { ScopeNames } from './scope-names.js';
 import { InvalidToken, OAuthError, TemporarilyUnavailable } from '../errors.js';
@@ -19,9 +20,6 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 const MAX_CACHED = 20_000;
 /** An introspected token is asked about again after this long, so a revocation upstream takes effect. */
 const INTROSPECTION_CACHE_MS = 60_000;
-
-/** The Gatehouse user for a token's subject; undefined when that user is disabled. */
-export type ResolveUser = (identity: UpstreamIdentity) => Promise<{ id: string; username: string; disabled: boolean }>;
 
 interface Verified {
   authInfo: AuthInfo;
@@ -35,7 +33,8 @@ export class ExternalTokenVerifier implements TokenVerifier {
   constructor(
     private readonly settings: ExternalSettings,
     private readonly scopeNames: ScopeNames,
-    private readonly resolveUser: ResolveUser,
+    /** Where a token's subject becomes a Gatehouse user: found by its identity, or made on first sight. */
+    private readonly identities: Pick<IdentitiesRepository, 'resolve'>,
   ) {
     this.keys = new IssuerKeys(settings.jwksUrl);
   }
@@ -48,14 +47,14 @@ export class ExternalTokenVerifier implements TokenVerifier {
 
     const issuer = String(claims.iss ?? this.settings.issuers[0]);
     const email = typeof claims.email === 'string' ? claims.email : undefined;
-    const user = await this.resolveUser({
+    const user = await this.identities.resolve({
       issuer,
       subject: String(claims.sub),
       preferredUsername: String(claims.preferred_username ?? claims.username ?? email ?? claims.upn ?? claims.sub),
       email,
       name: typeof claims.name === 'string' ? claims.name : undefined,
     });
-    if (user.disabled) throw new InvalidToken('this user is disabled on this server', { reason: 'user_disabled' });
+    if (!isActive(user)) throw new InvalidToken('this user is disabled on this server', { reason: 'user_disabled' });
     const caller = verifiedCaller({
       user: { id: user.id, username: user.username },
       clientId: String(claims.client_id ?? claims.azp ?? claims.cid ?? claims.appid ?? ''),
