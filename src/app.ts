@@ -6,6 +6,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { AppEnv } from './app-env.js';
 import { createAudit } from './audit.js';
+import type { Clock } from './clock.js';
 import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
 import { boundBodies } from './http/body-limits.js';
@@ -51,6 +52,7 @@ export interface AppDeps {
   bus?: ServerEventBus | undefined;
   /** Request spans for OpenTelemetry, when a collector is configured. */
   tracing?: Tracing | undefined;
+  clock: Clock;
 }
 
 const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps) {
     storage,
     keys: deps.keys,
     logger,
+    now: deps.clock,
     metrics,
     audit: createAudit(storage, logger, config.trustProxy, metrics),
     secret: (purpose) => deriveKey(config.jwtSecret, purpose),

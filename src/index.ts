@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { createApp, type AppEnv } from './app.js';
+import { systemClock, type Clock } from './clock.js';
 import { loadConfig, readEnvironment, type Config, type Environment } from './config.js';
 import { ensureFirstUser } from './identity/first-user.js';
 import { KeyStore } from './keys/key-store.js';
@@ -31,6 +32,8 @@ export interface GatehouseOptions {
   /** Builds the toolsets to serve; defaults to the one TOOLSET names (the demo: whoami and notes). */
   toolsets?: (storage: Storage) => Toolset[];
   logger?: Logger;
+  /** The time expiry is decided by; tests move it forward instead of waiting. Defaults to the system's. */
+  clock?: Clock;
 }
 
 export interface Gatehouse {
@@ -94,7 +97,8 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     const bus = redis ? await RedisServerEventBus.start(redis) : undefined;
     const tracing = await startTracing(config.tracing);
     if (tracing) stops.push(() => tracing.shutdown());
-    const { app, door, close } = createApp({ config, storage, clients, knownClients, keys, revocations, toolsets, logger, redis, bus, tracing });
+    const clock = options.clock ?? systemClock;
+    const { app, door, close } = createApp({ config, storage, clients, knownClients, keys, revocations, toolsets, logger, redis, bus, tracing, clock });
     // Made on first use: @hono/node-server's listener swaps in its own global Request and Response, which a
     // deployer serving `fetch` elsewhere never asked for.
     let viaHono: ReturnType<typeof getRequestListener> | undefined;

@@ -14,8 +14,8 @@ export interface AccessTokenSubject {
   grantId: string;
 }
 
-export async function issueAccessToken(keys: KeyStore, subject: AccessTokenSubject, ttlSeconds: number): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
+export async function issueAccessToken(keys: KeyStore, subject: AccessTokenSubject, ttlSeconds: number, issuedAtMs = Date.now()): Promise<string> {
+  const now = Math.floor(issuedAtMs / 1000);
   return keys.sign(
     {
       iss: subject.issuer,

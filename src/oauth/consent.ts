@@ -2,6 +2,7 @@
 // authorization code bound to the client, redirect URI, PKCE challenge, resource, scopes and user.
 import { Hono, type Context } from 'hono';
 import type { Audit } from '../audit.js';
+import type { Clock } from '../clock.js';
 import { randomToken, sha256 } from '../crypto.js';
 import { AccessDenied } from '../errors.js';
 import type { CsrfProtection } from '../identity/csrf.js';
@@ -27,6 +28,8 @@ export interface ConsentDeps {
   issuer: string;
   requestKey: Uint8Array;
   authCodeTtlSeconds: number;
+  /** What an authorization code's lifetime starts from. */
+  now: Clock;
 }
 
 const expired = (c: Context) =>
@@ -100,7 +103,7 @@ export function consentRoutes(deps: ConsentDeps) {
     if (form.decision !== 'approve') return sendPage(c, ErrorPage({ title: 'No decision', message: 'Choose Allow or Deny.' }), { status: 400 });
 
     const code = randomToken();
-    const now = Date.now();
+    const now = deps.now();
     await deps.storage.codes.create({
       codeHash: sha256(code),
       clientId: request.clientId,

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { randomToken, sha256 } from '../crypto.js';
+import type { Clock } from '../clock.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { canonicalResource } from '../protected-resources.js';
 import type { Audit } from '../audit.js';
@@ -16,6 +17,8 @@ import { narrowScope, parseScope } from './scopes.js';
 
 export interface TokenDeps {
   storage: Pick<Storage, 'codes' | 'grants' | 'users'>;
+  /** What decides whether a code or a refresh token has expired. */
+  now: Clock;
   audit: Audit;
   keys: KeyStore;
   issuer: string;
@@ -54,7 +57,7 @@ async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps
 
   const code = await codes.find(codeHash);
   if (!code || code.clientId !== client.clientId) throw new InvalidGrant('the authorization code is not valid');
-  const now = Date.now();
+  const now = deps.now();
   if (!(await codes.consume(codeHash, now))) {
     // RFC 6749 §4.1.2: a code used twice was probably stolen; what the first use issued is revoked.
     const replayed = await codes.find(codeHash);
@@ -87,7 +90,7 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   const found = await grants.findRefreshToken(presented);
   if (!found || found.grant.clientId !== client.clientId || found.grant.revokedAt !== null) throw new InvalidGrant('the refresh token is not valid');
   const { token, grant } = found;
-  const now = Date.now();
+  const now = deps.now();
   const status = refreshTokenStatus(token, now, deps.ttl.refreshGrace);
   if (status === 'expired') throw new InvalidGrant('the refresh token has expired', { reason: 'refresh_token_expired' });
   if (status === 'reused') {
@@ -119,6 +122,7 @@ async function respond(deps: TokenDeps, grant: Grant, username: string, scope: s
     deps.keys,
     { issuer: deps.issuer, userId: grant.userId, username, clientId: grant.clientId, scope, resource: grant.resource, grantId: grant.id },
     deps.ttl.accessToken,
+    deps.now(),
   );
   return {
     access_token: accessToken,

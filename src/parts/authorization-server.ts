@@ -81,7 +81,7 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
   const assertions = new ClientAssertions({ issuer, allowLocal: config.cimdAllowLocal, redis: deps.redis });
   const perClient = new KeyedLimit(config.rateLimits.perClientPerMinute, 60, 'too many requests from this client', limiters, 'oauth-client');
   const endpoint = { clients, assertions, perClient };
-  const token = tokenRoute({ storage, audit, keys, issuer, ttl: config.ttl }, endpoint);
+  const token = tokenRoute({ storage, audit, keys, issuer, ttl: config.ttl, now: deps.now }, endpoint);
   const revoke = revokeRoute({ storage, audit, keys, issuer }, endpoint);
   const introspect = introspectRoute(
     { storage, keys, issuer, resourceServers: config.introspectionClients, refreshGraceSeconds: config.ttl.refreshGrace },
@@ -125,5 +125,8 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
     );
   }
   app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
-  app.route('/', consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode }));
+  app.route(
+    '/',
+    consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode, now: deps.now }),
+  );
 }

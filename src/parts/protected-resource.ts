@@ -21,7 +21,7 @@ import { discovery, type Shared } from './shared.js';
 /** The largest MCP request body read. */
 export const MCP_BODY_LIMIT = 4 * 1024 * 1024;
 
-export interface ProtectedResourceDeps extends Pick<Shared, 'storage' | 'keys' | 'logger' | 'metrics' | 'secret' | 'browserApi'> {
+export interface ProtectedResourceDeps extends Pick<Shared, 'storage' | 'keys' | 'logger' | 'now' | 'metrics' | 'secret' | 'browserApi'> {
   config: ProtectedResourceConfig;
   revocations: RevocationList;
   toolsets: readonly Toolset[];
@@ -49,7 +49,7 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
 
   const verifier = external
     ? new ExternalTokenVerifier(external, scopeNames, deps.storage.identities)
-    : new AccessTokenVerifier(deps.keys, issuer, deps.revocations);
+    : new AccessTokenVerifier(deps.keys, issuer, deps.revocations, deps.now);
   const mcp = createMcpEndpoint({
     toolsets: deps.toolsets,
     requestStateKey: deps.secret('mcp-request-state'),

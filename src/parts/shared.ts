@@ -1,6 +1,7 @@
 // What the parts of the app share (src/parts/), built once by the composition root (src/app.ts).
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Audit } from '../audit.js';
+import type { Clock } from '../clock.js';
 import type { LimiterStore } from '../http/rate-limit.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { SecretPurpose } from '../keys/secrets.js';
@@ -12,6 +13,8 @@ export interface Shared {
   storage: Storage;
   keys: KeyStore;
   logger: Logger;
+  /** The time expiry is decided by. */
+  now: Clock;
   metrics: Metrics;
   audit: Audit;
   /** The key for one purpose, derived from JWT_SECRET (src/keys/secrets.ts). */

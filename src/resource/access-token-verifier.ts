@@ -5,6 +5,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { decodeProtectedHeader, errors } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { systemClock, type Clock } from '../clock.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { authInfoFor, verifiedCaller } from '../caller.js';
 import type { McpResource } from '../protected-resources.js';
@@ -33,17 +34,18 @@ export class AccessTokenVerifier implements TokenVerifier {
     private readonly keys: KeyStore,
     private readonly issuer: string,
     private readonly revocations: RevocationList,
+    private readonly now: Clock = systemClock,
   ) {}
 
   async verify(token: string, resource: McpResource): Promise<AuthInfo> {
     const known = this.verified.get(token);
-    if (known && known.resource === resource.url && this.keys.publishes(known.kid)) {
+    if (known && known.resource === resource.url && this.now() < known.expiresAtMs && this.keys.publishes(known.kid)) {
       if (this.revocations.has(known.grantId)) throw revoked();
       return { ...known.authInfo };
     }
     const verified = await this.verifyFully(token, resource);
     // lru-cache keeps an entry with no time to live forever: a token about to expire is not kept at all.
-    const ttl = verified.expiresAtMs - Date.now();
+    const ttl = verified.expiresAtMs - this.now();
     if (ttl > 0) this.verified.set(token, verified, { ttl });
     return { ...verified.authInfo };
   }
@@ -64,6 +66,7 @@ export class AccessTokenVerifier implements TokenVerifier {
         audience: resource.audiences as string[],
         typ: 'at+jwt',
         requiredClaims: REQUIRED_CLAIMS,
+        currentDate: new Date(this.now()),
       }));
     } catch (error) {
       throw refusal(error);

@@ -29,6 +29,8 @@ export interface TestGatehouse {
   dbFile: string | undefined;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   register(body?: object): Promise<Response>;
+  /** The server's clock: `advance(seconds)` moves expiry forward instead of waiting for it. */
+  clock: TestClock;
   /** Stops the server and opens a new one on the same port, database and secret. */
   restart(): Promise<TestGatehouse>;
   close(): Promise<void>;
@@ -40,6 +42,15 @@ export interface StartOptions {
   logger?: GatehouseOptions['logger'];
   /** Restart on an earlier run's folder, database and port. */
   reuse?: { dir: string; port: number; database: TestDatabase };
+}
+
+/** The system's time, plus however far a test moved it. */
+export class TestClock {
+  #offsetMs = 0;
+  readonly now = () => Date.now() + this.#offsetMs;
+  advance(seconds: number): void {
+    this.#offsetMs += seconds * 1000;
+  }
 }
 
 export async function startGatehouse(delta: Environment = {}, options: StartOptions = {}): Promise<TestGatehouse> {
@@ -66,8 +77,14 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     ...delta,
   };
   let gatehouse: Gatehouse;
+  const clock = new TestClock();
   try {
-    gatehouse = await createGatehouse({ env, ...(options.toolsets && { toolsets: options.toolsets }), ...(options.logger && { logger: options.logger }) });
+    gatehouse = await createGatehouse({
+      env,
+      clock: clock.now,
+      ...(options.toolsets && { toolsets: options.toolsets }),
+      ...(options.logger && { logger: options.logger }),
+    });
   } catch (error) {
     server.close();
     if (!reuse) await database.drop();
@@ -84,6 +101,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
     baseUrl,
     mcpUrl: `${baseUrl}/mcp`,
     gatehouse,
+    clock,
     databaseUrl: database.url,
     dbFile: database.file,
     fetch: (path, init) => fetch(new URL(path, baseUrl), { redirect: 'manual', ...init }),

@@ -2,7 +2,6 @@
 // the standard refusal for every bad input.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { signInAndDecide } from '../helpers/browser.js';
 import { CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
@@ -121,7 +120,7 @@ describe('token endpoint: authorization_code', () => {
 
   it('refuses an expired code', async () => {
     const { code, verifier } = await authorizedCode(gh, client);
-    await sleep(1100);
+    gh.clock.advance(1.1);
     await assertError(await tokenRequest(gh, codeExchange(client, code, verifier)), 400, 'invalid_grant');
   });
 
@@ -206,7 +205,7 @@ describe('token endpoint: refresh_token rotation', () => {
   it('after the grace window, treats reuse as theft and revokes the whole grant', async () => {
     const { tokens, client } = await obtainTokens(gh);
     const next = await (await refresh(client, tokens.refresh_token)).json();
-    await sleep(2200);
+    gh.clock.advance(2.2);
     await assertError(await refresh(client, tokens.refresh_token), 400, 'invalid_grant');
     await assertError(await refresh(client, next.refresh_token), 400, 'invalid_grant');
     assert.equal((await callWhoami(gh, next.access_token)).status, 401);

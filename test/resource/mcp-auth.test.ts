@@ -2,7 +2,6 @@
 // scope per method and browser origins.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createHmac } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { KeyStore } from '../../src/keys/key-store.js';
@@ -105,7 +104,7 @@ describe('MCP endpoint authentication and authorization', () => {
     try {
       const { tokens: brief } = await obtainTokens(short);
       assert.equal((await listTools(brief.access_token, short.mcpUrl)).status, 200);
-      await sleep(2100);
+      short.clock.advance(2.1);
       const response = await listTools(brief.access_token, short.mcpUrl);
       assert.equal(response.status, 401);
       assert.match(response.headers.get('www-authenticate')!, /the access token has expired/);
