@@ -20,6 +20,7 @@ describe('benchmark harness', { skip: onceOnly }, () => {
       const names = rows.map((row) => row.scenario).join('\n');
       for (const expected of [
         /bare node:http/,
+        /official SDK alone, one connection/,
         /tools\/call, 2026-07-28/,
         /tools\/call, 2025/,
         /tools\/list/,
