@@ -4,6 +4,7 @@
 import { McpServer, type McpServerFactory, type RequestStateCodec, type ServerContext, type ServerNotifier } from '@modelcontextprotocol/server';
 import { callerOf } from '../caller.js';
 import { VERSION } from '../version.js';
+import { convertToolSchemasOnce } from './listed-schemas.js';
 import { reportToolOutcomes, type ToolOutcome } from './tool-outcomes.js';
 import type { ToolServices, Toolset, UpstreamAccess } from './toolset.js';
 
@@ -27,7 +28,7 @@ export function createServerFactory(deps: ServerFactoryDeps): McpServerFactory {
     upstreamToken: async (provider, ctx: ServerContext) => deps.vault?.accessToken(provider, callerOf(ctx).user.id),
   };
   return () => {
-    let server = new McpServer(SERVER_INFO, { requestState: { verify: deps.requestState.verify } });
+    let server = convertToolSchemasOnce(new McpServer(SERVER_INFO, { requestState: { verify: deps.requestState.verify } }));
     if (deps.onToolCall) server = reportToolOutcomes(server, deps.onToolCall);
     for (const toolset of deps.toolsets) toolset(server, services);
     return server;
