@@ -27,7 +27,8 @@ import { mountAuthorizationServer, upstreamProviders } from './parts/authorizati
 import { mountOperations } from './parts/operations.js';
 import { mountProtectedResource } from './parts/protected-resource.js';
 import type { Shared } from './parts/shared.js';
-import { MCP_PATHS } from './protected-resources.js';
+import { createGateway } from './parts/gateway.js';
+import { gatewayPath, MCP_PATHS } from './protected-resources.js';
 import type { McpDoor } from './resource/mcp-door.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import type { Storage } from './storage/index.js';
@@ -94,7 +95,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use(withSecurityHeaders(headers));
   // Every body is bounded; the MCP endpoints bound their own, larger ones.
-  const mcpPaths = new Set<string>(MCP_PATHS);
+  const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name))]);
   app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : isPagePath(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
   app.onError(errorResponder(logger, metrics));
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
@@ -103,7 +104,9 @@ export function createApp(deps: AppDeps) {
 
   // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
   const upstream = config.auth.external ? undefined : upstreamProviders(config, shared);
-  if (upstream) mountAuthorizationServer(app, { ...shared, config, clients: deps.clients, knownClients: deps.knownClients, redis: deps.redis, upstream });
+  const gateway = createGateway({ ...shared, config, vault: upstream?.vault });
+  if (upstream)
+    mountAuthorizationServer(app, { ...shared, config, clients: deps.clients, knownClients: deps.knownClients, redis: deps.redis, upstream, gateway });
   // Before the resource: a browser's GET of the origin is the home page, anything else there is MCP.
   mountOperations(app, { config, storage, metrics, pingRedis: deps.redis && (() => deps.redis!.ping()) });
   const resource = mountProtectedResource(app, {
@@ -113,9 +116,18 @@ export function createApp(deps: AppDeps) {
     toolsets: deps.toolsets,
     bus: deps.bus,
     vault: upstream?.vault,
+    upstreams: gateway?.upstreams,
   });
   // With tracing on, every request takes the app's path, so that each one gets its span.
   const door: McpDoor | undefined = deps.tracing ? undefined : resource.door({ securityHeaders: headers, record: recordRequest });
 
-  return { app, door, close: () => resource.close() };
+  return {
+    app,
+    door,
+    gateway,
+    async close() {
+      await resource.close();
+      await gateway?.close();
+    },
+  };
 }

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { AUTH_ENV, authConfig, AuthConfigError, type AuthConfig } from './auth-config.js';
+import { loadServersFile, type UpstreamServer } from './gateway/servers-file.js';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -31,8 +32,12 @@ export interface Config {
   ttl: { accessToken: number; refreshToken: number; authCode: number; refreshGrace: number; session: number };
   corsOrigins: string[];
   logLevel: string;
-  /** Which built-in toolset to serve when the library caller gives none. */
-  toolset: 'demo' | 'conformance';
+  /** Which built-in toolset to serve when the library caller gives none; `none` serves only upstream servers. */
+  toolset: 'demo' | 'conformance' | 'none';
+  /** The upstream MCP servers Gatehouse is the gateway of (SERVERS_FILE, or the library's `servers`). */
+  servers: UpstreamServer[];
+  /** How long an upstream session (a process, a connection) lives without calls, in milliseconds. */
+  serverIdleTimeoutMs: number;
   /** MCP_STRICT_HEADERS: refuse protocol headers that disagree with the body instead of reading the body's intent. */
   mcpStrictHeaders: boolean;
   registration: {
@@ -72,10 +77,12 @@ export interface Config {
 /** Gatehouse's own authorization server: OAuth endpoints, registration, sign-in and consent. */
 export type AuthorizationServerConfig = Pick<
   Config,
-  'baseUrl' | 'ttl' | 'registration' | 'rateLimits' | 'introspectionClients' | 'trustProxy' | 'cimdAllowLocal' | 'auth' | 'redisPrefix'
+  'baseUrl' | 'ttl' | 'registration' | 'rateLimits' | 'introspectionClients' | 'trustProxy' | 'cimdAllowLocal' | 'auth' | 'redisPrefix' | 'servers'
 >;
 /** The protected resource: the MCP endpoints, their metadata and their guard. */
 export type ProtectedResourceConfig = Pick<Config, 'baseUrl' | 'corsOrigins' | 'auth' | 'mcpStrictHeaders'>;
+/** The gateway: the upstream servers and how long their sessions idle. */
+export type GatewayConfig = Pick<Config, 'baseUrl' | 'servers' | 'serverIdleTimeoutMs'>;
 /** Operations: health, readiness, metrics, the home page and the stylesheet. */
 export type OperationsConfig = Pick<Config, 'baseUrl' | 'metricsToken'>;
 
@@ -132,7 +139,9 @@ const EnvSchema = z.object({
   SESSION_TTL: duration('1d'),
   CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TOOLSET: z.enum(['demo', 'conformance']).default('demo'),
+  TOOLSET: z.enum(['demo', 'conformance', 'none']).default('demo'),
+  SERVERS_FILE: z.string().optional(),
+  SERVER_IDLE_TIMEOUT: duration('10m'),
   MCP_STRICT_HEADERS: z.enum(['true', 'false']).default('false'),
   REGISTRATION: z.enum(['open', 'allowlist', 'closed']).default('open'),
   REGISTRATION_ALLOWED_REDIRECTS: z
@@ -218,6 +227,8 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     toolset: e.TOOLSET,
+    servers: e.SERVERS_FILE ? serversFrom(e.SERVERS_FILE, env) : [],
+    serverIdleTimeoutMs: e.SERVER_IDLE_TIMEOUT * 1000,
     mcpStrictHeaders: e.MCP_STRICT_HEADERS === 'true',
     registration: {
       mode: e.REGISTRATION,
@@ -312,4 +323,13 @@ function resolveJwtSecret(value: string | undefined, production: boolean, databa
   const secret = randomBytes(48).toString('base64url');
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   return secret;
+}
+
+/** The servers file, read and checked at start: a mistake in it stops Gatehouse with the file, server and field named. */
+function serversFrom(path: string, env: Environment): UpstreamServer[] {
+  try {
+    return loadServersFile(resolve(path), env);
+  } catch (error) {
+    throw new ConfigError(`SERVERS_FILE: ${(error as Error).message}`);
+  }
 }

@@ -10,6 +10,7 @@ import { ensureFirstUser } from './identity/first-user.js';
 import { KeyStore } from './keys/key-store.js';
 import { createLogger, type Logger } from './log.js';
 import type { Toolset } from './mcp/toolset.js';
+import type { Gateway } from './parts/gateway.js';
 import { RevocationList } from './resource/revocation-list.js';
 import { isPostgres } from './storage/database.js';
 import { openStorage, type Storage } from './storage/index.js';
@@ -53,6 +54,8 @@ export interface Gatehouse {
   /** The signing keys; `keys.reload()` picks up a rotation at once instead of within 30 s. */
   keys: KeyStore;
   logger: Logger;
+  /** The gateway to SERVERS_FILE's upstream servers, when there are any: its sessions and its users' secrets. */
+  gateway: Gateway | undefined;
   /** Set on the very first start when ADMIN_PASSWORD was not given: show it to the operator once. */
   generatedAdminPassword: string | undefined;
   close(): Promise<void>;
@@ -98,7 +101,20 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
     const tracing = await startTracing(config.tracing);
     if (tracing) stops.push(() => tracing.shutdown());
     const clock = options.clock ?? systemClock;
-    const { app, door, close } = createApp({ config, storage, clients, knownClients, keys, revocations, toolsets, logger, redis, bus, tracing, clock });
+    const { app, door, gateway, close } = createApp({
+      config,
+      storage,
+      clients,
+      knownClients,
+      keys,
+      revocations,
+      toolsets,
+      logger,
+      redis,
+      bus,
+      tracing,
+      clock,
+    });
     // Made on first use: @hono/node-server's listener swaps in its own global Request and Response, which a
     // deployer serving `fetch` elsewhere never asked for.
     let viaHono: ReturnType<typeof getRequestListener> | undefined;
@@ -114,6 +130,7 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       storage,
       keys,
       logger,
+      gateway,
       generatedAdminPassword,
       async close() {
         await close();

@@ -61,6 +61,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly upstreamRequests = new Counter({
+    name: 'gatehouse_upstream_requests_total',
+    help: 'Requests relayed to upstream MCP servers, by server, method and outcome (ok, error, refused)',
+    labelNames: ['server', 'method', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly upstreamLatency = new Histogram({
+    name: 'gatehouse_upstream_request_duration_seconds',
+    help: 'How long upstream MCP servers took to answer relayed requests, process start included',
+    labelNames: ['server', 'method'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  private readonly upstreamSessions = new Gauge({
+    name: 'gatehouse_upstream_processes',
+    help: 'Upstream sessions running, by server: processes for stdio servers, client connections for HTTP ones',
+    labelNames: ['server'],
+    registers: [this.registry],
+  });
+
   constructor(storage: Pick<Storage, 'db'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
     // Every quirk is listed at zero from the start, so an operator sees which behaviours exist before one occurs.
@@ -122,5 +142,14 @@ export class Metrics {
 
   toolCall(tool: string, outcome: 'ok' | 'error'): void {
     this.toolCalls.inc({ tool, outcome });
+  }
+
+  upstreamRequest(server: string, method: string, outcome: 'ok' | 'error' | 'refused', seconds: number): void {
+    this.upstreamRequests.inc({ server, method, outcome });
+    this.upstreamLatency.observe({ server, method }, seconds);
+  }
+
+  upstreamProcesses(server: string, count: number): void {
+    this.upstreamSessions.set({ server }, count);
   }
 }

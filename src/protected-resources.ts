@@ -7,7 +7,11 @@
  * URL", and people enter the origin.
  */
 export const MCP_PATHS = ['/mcp', '/mcp/streamable', '/'] as const;
-export type McpPath = (typeof MCP_PATHS)[number];
+/** One of MCP_PATHS, or an upstream server's own endpoint (gatewayPath). */
+export type McpPath = string;
+
+/** Where the gateway serves one upstream server (SERVERS_FILE). */
+export const gatewayPath = (server: string) => `/mcp/${server}`;
 
 export const MCP_SCOPES = ['mcp:tools', 'mcp:resources', 'mcp:prompts'] as const;
 
@@ -27,9 +31,13 @@ export function mcpResource(baseUrl: string, path: McpPath): McpResource {
   return { url, audiences: [url, baseUrl] };
 }
 
-/** The resource identifiers a token may be issued for, the origin first: it is the default when a client names none. */
-export function mcpResourceUrls(baseUrl: string): string[] {
-  return [baseUrl, ...MCP_PATHS.filter((path) => path !== '/').map((path) => baseUrl + path)];
+/**
+ * The resource identifiers a token may be issued for, the origin first: it is the default when a client names none.
+ * Each upstream server's endpoint is a resource of its own, so a token issued for it works there and nowhere else.
+ */
+export function mcpResourceUrls(baseUrl: string, servers: readonly string[] = []): string[] {
+  const paths = [...MCP_PATHS.filter((path) => path !== '/'), ...servers.map(gatewayPath)];
+  return [baseUrl, ...paths.map((path) => baseUrl + path)];
 }
 
 /** Compares resource identifiers as RFC 8707 intends: absolute URLs, one trailing slash ignored. */

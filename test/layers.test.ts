@@ -13,10 +13,13 @@ const FORBIDDEN: Record<string, string[]> = {
   storage: ['http', 'oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'cluster', 'parts', 'cli', 'doctor'],
   http: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'pages', 'parts', 'cli', 'doctor'],
   pages: ['oauth', 'identity', 'resource', 'mcp', 'tools', 'parts', 'cli'],
-  resource: ['mcp', 'oauth', 'identity', 'tools', 'pages', 'parts', 'cli'],
-  mcp: ['resource', 'oauth', 'identity', 'tools', 'parts', 'cli'],
-  oauth: ['resource', 'mcp', 'tools', 'parts', 'cli'],
-  identity: ['resource', 'mcp', 'tools', 'parts', 'cli'],
+  resource: ['mcp', 'gateway', 'oauth', 'identity', 'tools', 'pages', 'parts', 'cli'],
+  mcp: ['resource', 'oauth', 'identity', 'tools', 'gateway', 'parts', 'cli'],
+  // The gateway serves MCP beside mcp/, reading its callers as mcp/ does (caller.ts), and reaches the rest through
+  // what its part gives it.
+  gateway: ['resource', 'oauth', 'identity', 'tools', 'pages', 'parts', 'cli', 'doctor'],
+  oauth: ['resource', 'mcp', 'tools', 'gateway', 'parts', 'cli'],
+  identity: ['resource', 'mcp', 'tools', 'gateway', 'parts', 'cli'],
   // The parts of the app are composed by app.ts; none sees another.
   parts: ['cli', 'doctor'],
 };

@@ -2,7 +2,8 @@
 // so a key leaked from one use cannot forge another.
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
-export type SecretPurpose = 'signing-key-encryption' | 'authorization-request' | 'csrf' | 'mcp-request-state' | 'upstream-login' | 'upstream-tokens';
+export type SecretPurpose =
+  'signing-key-encryption' | 'authorization-request' | 'csrf' | 'mcp-request-state' | 'upstream-login' | 'upstream-tokens' | 'upstream-secrets';
 
 export function deriveKey(masterSecret: string, purpose: SecretPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', masterSecret, 'gatehouse', purpose, 32));

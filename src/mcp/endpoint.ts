@@ -10,6 +10,8 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCMessage,
   type JSONRPCRequest,
+  type McpServerFactory,
+  type RequestStateCodec,
   type ServerContext,
   type ServerEventBus,
   type ServerNotifier,
@@ -21,25 +23,26 @@ import { withHeaders, type RequestHead } from '../http/request-head.js';
 import type { McpCall } from '../mcp-call.js';
 import { acceptsBoth, ENVELOPE_REVISIONS, readAsMeant, type ClientQuirk } from './client-quirks.js';
 import { McpConnection } from './connection.js';
-import { createServerFactory } from './server-factory.js';
-import type { ToolOutcome } from './tool-outcomes.js';
-import type { Toolset, UpstreamAccess } from './toolset.js';
 
 export interface McpEndpointDeps {
-  toolsets: readonly Toolset[];
+  /** Builds the factory of the server this endpoint serves, from what the endpoint provides every server. */
+  serverFactory(parts: EndpointParts): McpServerFactory;
   /** Key for `requestState` HMACs; the same on every instance, so any of them can verify a retry. */
   requestStateKey: Uint8Array;
   logger: Logger;
   /** Where change events travel; an in-process bus when none is given. */
   bus?: ServerEventBus | undefined;
-  /** Upstream providers' tokens for tools that call their APIs (KEEP_UPSTREAM_TOKENS). */
-  vault?: UpstreamAccess | undefined;
-  /** Told of every tool call's outcome (metrics). */
-  onToolCall?: ToolOutcome | undefined;
   /** MCP_STRICT_HEADERS: serve the protocol headers as sent, refusing what the spec refuses. */
   strictHeaders?: boolean | undefined;
   /** Told of each client quirk tolerated (metrics). */
   onQuirk?: ((quirk: ClientQuirk) => void) | undefined;
+}
+
+/** What an endpoint gives the server it serves: the `requestState` codec, and its change notifier. */
+export interface EndpointParts {
+  requestState: RequestStateCodec;
+  /** The notifier of the handler's event bus, which exists only once the handler does. */
+  notify: () => ServerNotifier;
 }
 
 /** The calls a connection serves: they read or act, and change nothing about the connection itself. */
@@ -57,7 +60,7 @@ export function createMcpEndpoint(deps: McpEndpointDeps) {
     },
   });
   let notify: ServerNotifier | undefined;
-  const factory = createServerFactory({ toolsets: deps.toolsets, requestState, notify: () => notify!, vault: deps.vault, onToolCall: deps.onToolCall });
+  const factory = deps.serverFactory({ requestState, notify: () => notify! });
   const onerror = (error: Error) => deps.logger.debug({ err: error }, 'MCP request refused');
   const handler = createMcpHandler(factory, { legacy: 'stateless', ...(deps.bus && { bus: deps.bus }), onerror });
   notify = handler.notify;

@@ -23,6 +23,8 @@ export interface AuthorizationRequest {
 export interface AuthorizationRequestDeps {
   clients: ClientLookup;
   baseUrl: string;
+  /** The gateway's upstream servers, each a resource of its own at `/mcp/<name>`. */
+  servers?: readonly string[] | undefined;
 }
 
 export async function validateAuthorizationRequest(
@@ -54,7 +56,7 @@ export async function validateAuthorizationRequest(
     throw error instanceof OAuthError ? refuse(error) : error;
   }
 
-  const resource = resolveResource(params.resource, deps.baseUrl);
+  const resource = resolveResource(params.resource, deps.baseUrl, deps.servers);
   if (!resource) throw refuse(new InvalidTarget("resource must be one of this server's MCP endpoints"));
 
   return { request: { clientId: client.clientId, redirectUri, state, codeChallenge: params.code_challenge, scope, resource }, client };
@@ -64,8 +66,8 @@ export async function validateAuthorizationRequest(
  * RFC 8707: the named resource when it is one of ours. When none is named (Claude sometimes names none), the whole
  * server: the token then works at whichever MCP URL the client was given, the origin or `/mcp`.
  */
-export function resolveResource(requested: string | undefined, baseUrl: string): string | undefined {
-  const ours = mcpResourceUrls(baseUrl);
+export function resolveResource(requested: string | undefined, baseUrl: string, servers: readonly string[] = []): string | undefined {
+  const ours = mcpResourceUrls(baseUrl, servers);
   if (requested === undefined) return ours[0];
   const canonical = canonicalResource(requested);
   return canonical !== undefined && ours.includes(canonical) ? canonical : undefined;

@@ -12,6 +12,8 @@ import { paramsFromSearch, readOAuthParams } from './params.js';
 export interface AuthorizeDeps {
   clients: ClientLookup;
   issuer: string;
+  /** The gateway's upstream servers, whose endpoints are resources too. */
+  servers: readonly string[];
   requestKey: Uint8Array;
   logger: Logger;
   /** Counts the request against the per-address budget; throws TooManyRequests over it. */
@@ -23,7 +25,7 @@ export function authorizeRoute(deps: AuthorizeDeps) {
     try {
       await deps.limit(c);
       const params = c.req.method === 'POST' ? await readOAuthParams(c.req.raw) : paramsFromSearch(new URL(c.req.url).searchParams);
-      const { request } = await validateAuthorizationRequest(params, { clients: deps.clients, baseUrl: deps.issuer });
+      const { request } = await validateAuthorizationRequest(params, { clients: deps.clients, baseUrl: deps.issuer, servers: deps.servers });
       const sealed = await sealAuthorizationRequest(request, deps.requestKey, deps.issuer);
       return c.redirect(`/consent?request=${encodeURIComponent(sealed)}`, 303);
     } catch (error) {

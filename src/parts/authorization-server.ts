@@ -28,6 +28,7 @@ import { authorizationServerMetadata } from '../oauth/metadata.js';
 import { registrationRoutes } from '../oauth/register.js';
 import { revokeRoute } from '../oauth/revoke.js';
 import { tokenRoute } from '../oauth/token.js';
+import type { Gateway } from './gateway.js';
 import { discovery, type Shared } from './shared.js';
 
 export interface AuthorizationServerDeps extends Shared {
@@ -39,6 +40,8 @@ export interface AuthorizationServerDeps extends Shared {
   /** Shared replay ids for client assertions when several instances run. */
   redis?: RedisConnections | undefined;
   upstream: UpstreamProviders;
+  /** The gateway, whose servers' secrets users supply on their account page. */
+  gateway?: Gateway | undefined;
 }
 
 export interface UpstreamProviders {
@@ -100,7 +103,14 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
   // counts against it too, inside its route, which shows a refusal as a page.
   const perIp = new KeyedLimit(config.rateLimits.perIpPerMinute, 60, 'too many requests from this address', limiters, 'oauth-ip');
   const oauthLimit = limitRequests([{ limit: perIp, key: sourceIp }]);
-  const authorize = authorizeRoute({ clients, issuer, requestKey, logger, limit: (c) => perIp.consume(sourceIp(c)) });
+  const authorize = authorizeRoute({
+    clients,
+    issuer,
+    servers: config.servers.map((server) => server.name),
+    requestKey,
+    logger,
+    limit: (c) => perIp.consume(sourceIp(c)),
+  });
   // Served at the root, where Claude falls back to when metadata is missing, and under /oauth for older docs.
   for (const prefix of ['', '/oauth']) {
     for (const name of ['token', 'revoke', 'introspect']) app.use(`${prefix}/${name}`, oauthLimit);
@@ -124,7 +134,12 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
       upstreamLoginRoutes({ providers: upstream.providers, identities: storage.identities, sessions, state, vault: upstream.vault, audit, baseUrl: issuer }),
     );
   }
-  app.route('/', accountRoutes({ storage, sessions, csrf, audit }));
+  const gateway = deps.gateway;
+  const connections = gateway && {
+    servers: gateway.upstreams.map(({ server }) => ({ name: server.name, description: server.description, secrets: server.secrets })),
+    secrets: gateway.secrets,
+  };
+  app.route('/', accountRoutes({ storage, sessions, csrf, audit, connections }));
   app.route(
     '/',
     consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode, now: deps.now }),

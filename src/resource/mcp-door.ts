@@ -18,9 +18,8 @@ import type { McpServe } from '../mcp-call.js';
 import type { McpGate } from './guard.js';
 
 export interface McpDoorOptions {
-  /** Each MCP path with its gate. */
-  gates: ReadonlyMap<string, McpGate>;
-  serve: McpServe;
+  /** Each MCP path with its gate and what serves it. */
+  endpoints: ReadonlyMap<string, { gate: McpGate; serve: McpServe }>;
   /** The headers the app sets on every answer. */
   securityHeaders: ReadonlyArray<readonly [string, string]>;
   /** Logs and counts a request, as the app does for its own. */
@@ -38,7 +37,8 @@ const CLIENT_GONE: HttpAnswer = { status: 499, headers: {}, body: null };
 export function mcpDoor(options: McpDoorOptions): McpDoor {
   const everyAnswer = Object.fromEntries(options.securityHeaders);
 
-  async function serve(request: IncomingMessage, response: ServerResponse, path: string, gate: McpGate) {
+  async function serve(request: IncomingMessage, response: ServerResponse, path: string, endpoint: { gate: McpGate; serve: McpServe }) {
+    const { gate } = endpoint;
     const started = performance.now();
     const requestId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
     const head = headOfIncoming(request);
@@ -51,7 +51,7 @@ export function mcpDoor(options: McpDoorOptions): McpDoor {
         const { authInfo, parsedBody } = admission.admitted;
         caller = { clientId: authInfo.clientId, userId: callerFromAuthInfo(authInfo).user.id };
         const signal = closeSignal(response);
-        answer = await options.serve({ head, authInfo, parsedBody, signal, webRequest: () => webRequestOf(request, head, signal) });
+        answer = await endpoint.serve({ head, authInfo, parsedBody, signal, webRequest: () => webRequestOf(request, head, signal) });
       }
     } catch (error) {
       // A client gone in the middle of its request is no failure of ours.
@@ -71,9 +71,9 @@ export function mcpDoor(options: McpDoorOptions): McpDoor {
     const url = request.url ?? '';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
-    const gate = options.gates.get(path);
-    if (!gate) return false;
-    serve(request, response, path, gate).catch((error: unknown) => {
+    const endpoint = options.endpoints.get(path);
+    if (!endpoint) return false;
+    serve(request, response, path, endpoint).catch((error: unknown) => {
       // Writing the answer failed: the connection is all that is left to end.
       options.onError(error, 'unanswered');
       response.destroy();

@@ -21,7 +21,10 @@ export type AuditEventType =
   | 'user.created'
   | 'user.password_changed'
   | 'user.disabled'
-  | 'user.enabled';
+  | 'user.enabled'
+  | 'upstream_secret.saved'
+  | 'upstream_secret.removed'
+  | 'upstream.call';
 
 export interface AuditEvent {
   type: AuditEventType;

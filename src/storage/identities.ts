@@ -11,6 +11,14 @@ export interface UpstreamIdentity {
   preferredUsername: string;
   email?: string | undefined;
   name?: string | undefined;
+  /** The groups (GitHub: organisations) the provider says they belong to; unset when it was not asked. */
+  groups?: string[] | undefined;
+}
+
+/** What the providers last said about a user, for access rules: the union of their identities' groups. */
+export interface UserProfile {
+  email?: string;
+  groups: string[];
 }
 
 /** Stored in place of a password hash for users who sign in upstream: no password matches it. */
@@ -34,7 +42,13 @@ export class IdentitiesRepository {
             .where('i.issuer', '=', identity.issuer)
             .where('i.subject', '=', identity.subject)
             .executeTakeFirst();
-          const details = { email: identity.email ?? null, name: identity.name ?? null, last_login_at: now };
+          const details = {
+            email: identity.email ?? null,
+            name: identity.name ?? null,
+            last_login_at: now,
+            // Replaced at each sign-in, so a group the provider no longer names stops counting.
+            ...(identity.groups && { groups: JSON.stringify(identity.groups) }),
+          };
           if (known) {
             await trx.updateTable('user_identities').set(details).where('issuer', '=', identity.issuer).where('subject', '=', identity.subject).execute();
             return {
@@ -50,7 +64,7 @@ export class IdentitiesRepository {
           await trx.insertInto('users').values(user).execute();
           await trx
             .insertInto('user_identities')
-            .values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, ...details })
+            .values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, groups: null, ...details })
             .execute();
           return { id: user.id, username, passwordHash: NO_PASSWORD, createdAt: now, disabledAt: null };
         });
@@ -83,6 +97,29 @@ export class IdentitiesRepository {
   async listForUser(userId: string): Promise<{ issuer: string; subject: string; email: string | null; name: string | null; lastLoginAt: number }[]> {
     const rows = await this.db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
     return rows.map((row) => ({ issuer: row.issuer, subject: row.subject, email: row.email, name: row.name, lastLoginAt: Number(row.last_login_at) }));
+  }
+
+  /** The email of the identity used most recently (that has one), and the groups of all the user's identities. */
+  async profile(userId: string): Promise<UserProfile> {
+    const rows = await this.db
+      .selectFrom('user_identities')
+      .select(['email', 'groups'])
+      .where('user_id', '=', userId)
+      .orderBy('last_login_at', 'desc')
+      .execute();
+    const email = rows.find((row) => row.email !== null)?.email ?? undefined;
+    const groups = new Set(rows.flatMap((row) => parseGroups(row.groups)));
+    return { ...(email !== undefined && { email }), groups: [...groups].sort() };
+  }
+}
+
+function parseGroups(stored: string | null): string[] {
+  if (stored === null) return [];
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed) ? parsed.filter((group): group is string => typeof group === 'string') : [];
+  } catch {
+    return [];
   }
 }
 

@@ -10,6 +10,7 @@ import { NotesRepository } from './notes.js';
 import { RevocationEvents } from './revocation-events.js';
 import { SessionsRepository } from './sessions.js';
 import { SigningKeysRepository } from './signing-keys.js';
+import { UpstreamSecretsRepository } from './upstream-secrets.js';
 import { UsersRepository } from './users.js';
 
 export interface Storage {
@@ -23,6 +24,8 @@ export interface Storage {
   signingKeys: SigningKeysRepository;
   notes: NotesRepository;
   audit: AuditRepository;
+  /** What users gave for upstream MCP servers (sealed before it reaches storage). */
+  upstreamSecrets: UpstreamSecretsRepository;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -67,6 +70,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     signingKeys: new SigningKeysRepository(db),
     notes: new NotesRepository(db),
     audit: new AuditRepository(db),
+    upstreamSecrets: new UpstreamSecretsRepository(db),
     async ping() {
       try {
         await sql`select 1`.execute(db);
@@ -84,6 +88,7 @@ export type { AuthorizationCode } from './codes.js';
 export type { Grant, RefreshToken } from './grants.js';
 export type { Note } from './notes.js';
 export { isActive, type User } from './users.js';
-export type { UpstreamIdentity } from './identities.js';
+export type { UpstreamIdentity, UserProfile } from './identities.js';
+export type { StoredSecretName, UpstreamSecretsRepository } from './upstream-secrets.js';
 export type { ClientsRepository } from './clients.js';
 export type { AuditEvent, AuditEventType } from './audit.js';

@@ -191,4 +191,21 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_upstream_secrets': {
+    async up(db: Kysely<any>) {
+      // What a user pasted on /account for an upstream MCP server (a GitHub token it needs), AES-256-GCM encrypted.
+      // The key leads with user_id, so one user's secrets for one server are one range of it.
+      await db.schema
+        .createTable('upstream_secrets')
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('server', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value_encrypted', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('upstream_secrets_pk', ['user_id', 'server', 'name'])
+        .execute();
+      // The groups the provider named at the last sign-in (JSON array), for access rules that name groups.
+      await db.schema.alterTable('user_identities').addColumn('groups', 'text').execute();
+    },
+  },
 };

@@ -112,6 +112,19 @@ export interface UserIdentitiesTable {
   last_login_at: number;
   /** The provider's tokens for this user, AES-256-GCM encrypted; null unless kept for tools. */
   tokens_encrypted: string | null;
+  /** The groups (GitHub: organisations) the provider named at the last sign-in, as a JSON array; null if never told. */
+  groups: string | null;
+}
+
+/** A secret a user gave for one upstream MCP server (a token it needs), AES-256-GCM encrypted. */
+export interface UpstreamSecretsTable {
+  user_id: string;
+  /** The upstream server's name in the servers file. */
+  server: string;
+  /** The secret's name as the server declares it (`GITHUB_TOKEN`). */
+  name: string;
+  value_encrypted: string;
+  updated_at: number;
 }
 
 /** A revocation, kept apart from the grant so that it survives the grant's deletion (with its client). */
@@ -132,4 +145,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   user_identities: UserIdentitiesTable;
   revoked_grants: RevokedGrantsTable;
+  upstream_secrets: UpstreamSecretsTable;
 }

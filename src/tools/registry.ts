@@ -6,6 +6,8 @@ import { demoToolset } from './demo.js';
 
 export async function builtInToolsets(name: Config['toolset'], storage: Storage): Promise<Toolset[]> {
   switch (name) {
+    case 'none':
+      return [];
     case 'demo':
       return [demoToolset(storage.notes)];
     case 'conformance': {

@@ -1,5 +1,6 @@
 // Sign-in with GitHub (an OAuth app; plain OAuth 2.0, no ID token) with `oauth4webapi`: authorization code with
-// state and PKCE, then who the person is from the REST API (/user, and /user/orgs for an organisation allowlist).
+// state and PKCE, then who the person is from the REST API (/user, and /user/orgs: the allowlist and access rules
+// may name organisations).
 // GITHUB_URL and GITHUB_API_URL point it at a GitHub Enterprise Server instead.
 import * as oauth from 'oauth4webapi';
 import type { GitHubSettings } from '../../auth-config.js';
@@ -70,14 +71,17 @@ export class GitHubSignIn implements UpstreamSignIn {
       throw new UpstreamLoginFailed('The answer from GitHub could not be verified.', false, { cause: error });
     }
     const user = await this.api<GitHubUser>('/user', tokens.accessToken);
+    // Read at every sign-in, not only for the allowlist: access rules may name organisations too.
+    const orgs = (await this.api<{ login: string }[]>('/user/orgs?per_page=100', tokens.accessToken)).map((org) => org.login.toLowerCase());
     const identity = {
       issuer: this.issuer,
       subject: String(user.id),
       preferredUsername: user.login,
       email: user.email ?? undefined,
       name: user.name ?? undefined,
+      groups: orgs,
     };
-    return { identity, admitted: await this.admits(user, tokens.accessToken), tokens };
+    return { identity, admitted: this.admits(user, orgs), tokens };
   }
 
   async refresh(tokens: UpstreamTokens): Promise<UpstreamTokens> {
@@ -94,12 +98,10 @@ export class GitHubSignIn implements UpstreamSignIn {
     return { ...refreshed, refreshToken: refreshed.refreshToken ?? tokens.refreshToken };
   }
 
-  private async admits(user: GitHubUser, accessToken: string): Promise<boolean> {
+  private admits(user: GitHubUser, orgs: string[]): boolean {
     const { allow } = this.settings;
     if (allow.anyone || allow.names.includes(user.login.toLowerCase())) return true;
-    if (allow.groups.length === 0) return false;
-    const orgs = await this.api<{ login: string }[]>('/user/orgs?per_page=100', accessToken);
-    return orgs.some((org) => allow.groups.includes(org.login.toLowerCase()));
+    return orgs.some((org) => allow.groups.includes(org));
   }
 
   private async api<T>(path: string, accessToken: string): Promise<T> {

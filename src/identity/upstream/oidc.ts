@@ -53,14 +53,16 @@ export class OidcSignIn implements UpstreamSignIn {
       claims = { ...info, ...claims };
     }
     const email = typeof claims.email === 'string' ? claims.email : undefined;
+    const groups = this.groupsIn(claims);
     const identity = {
       issuer: this.issuer,
       subject: String(claims.sub),
       preferredUsername: String(claims.preferred_username ?? email ?? claims.sub),
       email,
       name: typeof claims.name === 'string' ? claims.name : undefined,
+      groups,
     };
-    return { identity, admitted: this.admits(claims), tokens: toTokens(tokens) };
+    return { identity, admitted: this.admits(claims, groups), tokens: toTokens(tokens) };
   }
 
   async refresh(tokens: UpstreamTokens): Promise<UpstreamTokens> {
@@ -73,14 +75,18 @@ export class OidcSignIn implements UpstreamSignIn {
    * Everyone, or an email in an allowed domain (only when the provider says it is verified: an unverified email
    * is whatever the person typed), or membership of an allowed group.
    */
-  private admits(claims: Record<string, unknown>): boolean {
-    const { allow, groupsClaim } = this.settings;
+  private admits(claims: Record<string, unknown>, memberOf: string[]): boolean {
+    const { allow } = this.settings;
     if (allow.anyone) return true;
     const email = typeof claims.email === 'string' ? claims.email.toLowerCase() : undefined;
     if (email && claims.email_verified === true && allow.names.includes(email.slice(email.lastIndexOf('@') + 1))) return true;
-    const groups = claims[groupsClaim];
-    const memberOf = Array.isArray(groups) ? groups.map(String) : typeof groups === 'string' ? [groups] : [];
     return memberOf.some((group) => allow.groups.includes(group));
+  }
+
+  /** The groups claim (GROUPS_CLAIM) as a list: providers send an array, or a single string. */
+  private groupsIn(claims: Record<string, unknown>): string[] {
+    const groups = claims[this.settings.groupsClaim];
+    return Array.isArray(groups) ? groups.map(String) : typeof groups === 'string' ? [groups] : [];
   }
 
   private config(): Promise<oidc.Configuration> {

@@ -1,0 +1,257 @@
+// The MCP server a caller sees in front of upstream servers: at `/mcp/<name>` one upstream as it is, at `/mcp` the
+// built-in toolset with every upstream the caller may use, their tools and prompts named `<server>__<name>`. The
+// SDK's low-level Server does the protocol (both eras, envelopes, validation of what comes back); this module only
+// decides which backend answers and what the caller may see of it.
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  type CallToolResult,
+  type CompleteResult,
+  type GetPromptResult,
+  type ListPromptsResult,
+  type ListResourcesResult,
+  type ListResourceTemplatesResult,
+  type ListToolsResult,
+  type McpServerFactory,
+  type ReadResourceResult,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import { LRUCache } from 'lru-cache';
+import { callerOf, type Caller } from '../caller.js';
+import type { Logger } from '../log.js';
+import { SERVER_INFO } from '../mcp/server-factory.js';
+import { GatewayError } from './gateway-error.js';
+import { UpstreamRefusal, type RelayedMethod } from './upstream.js';
+
+/** Something that answers relayed requests: an upstream server, or the built-in toolset at the aggregate endpoint. */
+export interface Backend {
+  readonly name: string;
+  mayUse(caller: Caller): Promise<boolean>;
+  permitsTool(tool: string): boolean;
+  missingSecrets(caller: Caller): Promise<string[]>;
+  needsSecretMessage(missing: readonly string[]): string;
+  request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>>;
+}
+
+export interface RelayServerOptions {
+  backends: readonly Backend[];
+  /** The aggregate endpoint: names carry their server's prefix, except the built-in toolset's. */
+  aggregate: boolean;
+  /** The built-in toolset's backend, whose names go unprefixed (aggregate only). */
+  builtIn?: Backend | undefined;
+  logger: Logger;
+}
+
+/** Between a server's name and its tool's, at the aggregate endpoint. */
+export const SEPARATOR = '__';
+/** Claude's limit on tool names (and the SDK's). */
+const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+/** A page walk bound: an upstream whose cursor never ends is cut off here. */
+const MAX_PAGES = 20;
+/** The tool a server shows while the caller has not supplied its secrets. */
+const CONNECT_TOOL = 'connect';
+
+type Listed = Record<string, unknown> & { name?: unknown; uri?: unknown };
+
+export function relayServerFactory(options: RelayServerOptions): McpServerFactory {
+  const relay = new Relay(options);
+  return () => relay.server();
+}
+
+class Relay {
+  /** Which backend listed a resource URI to a user, so that reading it goes there. */
+  readonly #resourceHomes = new LRUCache<string, string>({ max: 10_000 });
+
+  constructor(private readonly options: RelayServerOptions) {}
+
+  server(): Server {
+    const server = new Server(SERVER_INFO, {
+      capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
+    });
+    // What comes back from a backend was validated as its method's result by the client that received it.
+    server.setRequestHandler('tools/list', async (_request, ctx) => ({ tools: await this.#listTools(callerOf(ctx), ctx) }) as ListToolsResult);
+    server.setRequestHandler('tools/call', (request, ctx) => this.#callTool(callerOf(ctx), request.params, ctx) as Promise<CallToolResult>);
+    server.setRequestHandler(
+      'prompts/list',
+      async (_request, ctx) => ({ prompts: await this.#list(callerOf(ctx), 'prompts/list', 'prompts', ctx) }) as ListPromptsResult,
+    );
+    server.setRequestHandler('prompts/get', (request, ctx) => this.#named(callerOf(ctx), 'prompts/get', request.params, ctx) as Promise<GetPromptResult>);
+    server.setRequestHandler(
+      'resources/list',
+      async (_request, ctx) => ({ resources: await this.#list(callerOf(ctx), 'resources/list', 'resources', ctx) }) as ListResourcesResult,
+    );
+    server.setRequestHandler(
+      'resources/templates/list',
+      async (_request, ctx) =>
+        ({ resourceTemplates: await this.#list(callerOf(ctx), 'resources/templates/list', 'resourceTemplates', ctx) }) as ListResourceTemplatesResult,
+    );
+    server.setRequestHandler('resources/read', (request, ctx) => this.#read(callerOf(ctx), request.params, ctx) as Promise<ReadResourceResult>);
+    server.setRequestHandler('completion/complete', (request, ctx) => this.#complete(callerOf(ctx), request.params, ctx) as Promise<CompleteResult>);
+    return server;
+  }
+
+  async #usable(caller: Caller): Promise<Backend[]> {
+    const allowed = await Promise.all(this.options.backends.map((backend) => backend.mayUse(caller)));
+    return this.options.backends.filter((_, index) => allowed[index]);
+  }
+
+  #prefixed(backend: Backend, name: string): string {
+    return !this.options.aggregate || backend === this.options.builtIn ? name : `${backend.name}${SEPARATOR}${name}`;
+  }
+
+  /** The backend a (possibly prefixed) name belongs to, and the name it has there. */
+  async #resolve(caller: Caller, name: string): Promise<{ backend: Backend; name: string } | undefined> {
+    const usable = await this.#usable(caller);
+    if (!this.options.aggregate) return usable[0] && { backend: usable[0], name };
+    const at = name.indexOf(SEPARATOR);
+    const prefixed = at > 0 ? usable.find((backend) => backend !== this.options.builtIn && backend.name === name.slice(0, at)) : undefined;
+    if (prefixed) return { backend: prefixed, name: name.slice(at + SEPARATOR.length) };
+    const builtIn = this.options.builtIn;
+    return builtIn && usable.includes(builtIn) ? { backend: builtIn, name } : undefined;
+  }
+
+  async #listTools(caller: Caller, ctx: ServerContext): Promise<Listed[]> {
+    const lists = await Promise.all(
+      (await this.#usable(caller)).map(async (backend) => {
+        const missing = await backend.missingSecrets(caller);
+        if (missing.length > 0) return [this.#connectTool(backend, missing)];
+        const tools = await this.#walk(backend, caller, 'tools/list', 'tools', ctx);
+        return tools.filter((tool) => typeof tool.name === 'string' && backend.permitsTool(tool.name)).map((tool) => this.#rename(backend, tool));
+      }),
+    );
+    return lists.flat().filter((tool): tool is Listed => tool !== undefined);
+  }
+
+  /** Until its secrets are supplied, a server shows one tool, which says where to supply them. */
+  #connectTool(backend: Backend, missing: readonly string[]): Listed {
+    return {
+      name: this.#prefixed(backend, CONNECT_TOOL),
+      description: backend.needsSecretMessage(missing),
+      inputSchema: { type: 'object', properties: {} },
+    };
+  }
+
+  async #callTool(caller: Caller, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+    const requested = String(params.name);
+    const found = await this.#resolve(caller, requested);
+    if (!found) throw unknownTool(requested);
+    const { backend, name } = found;
+    const missing = await backend.missingSecrets(caller);
+    if (missing.length > 0) return toolError(backend.needsSecretMessage(missing));
+    if (!backend.permitsTool(name)) throw unknownTool(requested);
+    try {
+      return await backend.request(caller, 'tools/call', { ...params, name }, ctx);
+    } catch (error) {
+      if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
+      if (error instanceof GatewayError) return toolError(error.message);
+      throw error;
+    }
+  }
+
+  /** Prompts and resources: every usable backend's, each named for the aggregate. */
+  async #list(caller: Caller, method: RelayedMethod, key: string, ctx: ServerContext): Promise<Listed[]> {
+    const lists = await Promise.all(
+      (await this.#usable(caller)).map(async (backend) => {
+        if ((await backend.missingSecrets(caller)).length > 0) return [];
+        const items = await this.#walk(backend, caller, method, key, ctx);
+        if (method === 'resources/list')
+          for (const item of items) if (typeof item.uri === 'string') this.#resourceHomes.set(`${caller.user.id}\0${item.uri}`, backend.name);
+        // A resource is addressed by its URI, which stays as the upstream gave it; its name shows where it lives.
+        return items.map((item) => this.#rename(backend, item));
+      }),
+    );
+    return lists.flat().filter((item): item is Listed => item !== undefined);
+  }
+
+  async #named(caller: Caller, method: 'prompts/get', params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+    const requested = String(params.name);
+    const found = await this.#resolve(caller, requested);
+    if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${requested} not found`);
+    return this.#relay(found.backend, caller, method, { ...params, name: found.name }, ctx);
+  }
+
+  async #read(caller: Caller, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+    const uri = String(params.uri);
+    const usable = await this.#usable(caller);
+    const home = this.#resourceHomes.get(`${caller.user.id}\0${uri}`);
+    const first = usable.find((backend) => backend.name === home);
+    // A URI nobody listed (one from a template, or a link in a tool's result): each backend is asked in turn.
+    const candidates = first ? [first, ...usable.filter((backend) => backend !== first)] : usable;
+    let lastError: unknown = new ProtocolError(ProtocolErrorCode.ResourceNotFound, `Resource ${uri} not found`);
+    for (const backend of candidates) {
+      if ((await backend.missingSecrets(caller)).length > 0) continue;
+      try {
+        return await this.#relay(backend, caller, 'resources/read', params, ctx);
+      } catch (error) {
+        lastError = error;
+        if (!this.options.aggregate) break;
+      }
+    }
+    throw lastError;
+  }
+
+  async #complete(caller: Caller, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+    const ref = params.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const found = await this.#resolve(caller, ref.name);
+      if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${ref.name} not found`);
+      return this.#relay(found.backend, caller, 'completion/complete', { ...params, ref: { ...ref, name: found.name } }, ctx);
+    }
+    const usable = await this.#usable(caller);
+    const home = typeof ref?.uri === 'string' ? this.#resourceHomes.get(`${caller.user.id}\0${ref.uri}`) : undefined;
+    const backend = usable.find((candidate) => candidate.name === home) ?? usable[0];
+    if (!backend) return { completion: { values: [] } };
+    return this.#relay(backend, caller, 'completion/complete', params, ctx);
+  }
+
+  /** One relayed request whose failure is a JSON-RPC error (everything but tools/call, which answers tool errors). */
+  async #relay(backend: Backend, caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext) {
+    try {
+      return await backend.request(caller, method, params, ctx);
+    } catch (error) {
+      if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
+      if (error instanceof GatewayError) throw new ProtocolError(ProtocolErrorCode.InternalError, error.message);
+      throw error;
+    }
+  }
+
+  /** Every page of a backend's list. At the aggregate endpoint, a backend that fails is left out, and logged. */
+  async #walk(backend: Backend, caller: Caller, method: RelayedMethod, key: string, ctx: ServerContext): Promise<Listed[]> {
+    const items: Listed[] = [];
+    let cursor: string | undefined;
+    try {
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const result = await backend.request(caller, method, cursor === undefined ? {} : { cursor }, ctx);
+        const listed = result[key];
+        if (Array.isArray(listed)) items.push(...(listed as Listed[]));
+        cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+        if (cursor === undefined) break;
+      }
+    } catch (error) {
+      if (!this.options.aggregate) {
+        if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
+        throw new ProtocolError(ProtocolErrorCode.InternalError, error instanceof GatewayError ? error.message : `${backend.name} failed`);
+      }
+      this.options.logger.warn({ server: backend.name, method, reason: error instanceof GatewayError ? error.reason : String(error) }, 'left out of the list');
+    }
+    return items;
+  }
+
+  /** The item as the aggregate names it; one whose name would break Claude's limit is left out. */
+  #rename(backend: Backend, item: Listed): Listed | undefined {
+    if (typeof item.name !== 'string') return item;
+    const name = this.#prefixed(backend, item.name);
+    if (name === item.name) return item;
+    if ('uri' in item || 'uriTemplate' in item) return { ...item, name };
+    if (!NAME.test(name)) {
+      this.options.logger.warn({ server: backend.name, name: item.name }, 'left out of the aggregate list: its prefixed name is longer than 64 characters');
+      return undefined;
+    }
+    return { ...item, name };
+  }
+}
+
+const unknownTool = (name: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+
+const toolError = (text: string) => ({ content: [{ type: 'text', text }], isError: true });
