@@ -116,7 +116,7 @@ export function createApp(deps: AppDeps) {
     toolsets: deps.toolsets,
     bus: deps.bus,
     vault: upstream?.vault,
-    upstreams: gateway?.upstreams,
+    gateway,
   });
   // With tracing on, every request takes the app's path, so that each one gets its span.
   const door: McpDoor | undefined = deps.tracing ? undefined : resource.door({ securityHeaders: headers, record: recordRequest });

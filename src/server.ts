@@ -48,6 +48,8 @@ export async function startServer(): Promise<void> {
   }
   const { config, logger } = gatehouse;
   const { shutdown } = listen(gatehouse);
+  // However Gatehouse ends, its upstream servers' processes end with it.
+  process.once('exit', () => gatehouse.gateway?.sessions.killNow());
   if (gatehouse.generatedAdminPassword) {
     process.stdout.write(
       `\n  First start: created user "${config.admin.username}" with password ${gatehouse.generatedAdminPassword}\n` +

@@ -24,7 +24,11 @@ export interface SessionsDeps {
   onProcesses?: ((server: string, count: number) => void) | undefined;
   /** How long a stopping process gets between SIGTERM and SIGKILL. */
   stopGraceMs?: number | undefined;
+  /** Told when an upstream says one of its lists changed, to tell the callers' open subscriptions. */
+  onListChanged?: ((server: string, list: ListKind) => void) | undefined;
 }
+
+export type ListKind = 'tools' | 'prompts' | 'resources';
 
 /** What `gatehouse servers list` shows of one session. */
 export interface SessionStatus {
@@ -158,6 +162,14 @@ export class UpstreamSessions {
       versionNegotiation: { mode: 'auto' },
       // No sampling, elicitation or roots are offered: an upstream asking for them is refused at once.
       capabilities: {},
+      // Told when a list changes (on a 2026-07-28 upstream, through the subscription the client opens for it);
+      // the callers list again themselves.
+      listChanged: Object.fromEntries(
+        (['tools', 'prompts', 'resources'] as const).map((list) => [
+          list,
+          { autoRefresh: false, onChanged: () => this.deps.onListChanged?.(server.name, list) },
+        ]),
+      ),
     });
     client.onclose = () => this.#ended(session);
     client.onerror = (error) => this.deps.logger.debug({ err: error, server: server.name }, 'upstream session error');

@@ -28,7 +28,8 @@ import { authorizationServerMetadata } from '../oauth/metadata.js';
 import { registrationRoutes } from '../oauth/register.js';
 import { revokeRoute } from '../oauth/revoke.js';
 import { tokenRoute } from '../oauth/token.js';
-import type { Gateway } from './gateway.js';
+import type { Upstream } from '../gateway/upstream.js';
+import type { ConnectionSecrets } from '../identity/connection-secrets.js';
 import { discovery, type Shared } from './shared.js';
 
 export interface AuthorizationServerDeps extends Shared {
@@ -41,7 +42,7 @@ export interface AuthorizationServerDeps extends Shared {
   redis?: RedisConnections | undefined;
   upstream: UpstreamProviders;
   /** The gateway, whose servers' secrets users supply on their account page. */
-  gateway?: Gateway | undefined;
+  gateway?: { upstreams: readonly Upstream[]; secrets: ConnectionSecrets } | undefined;
 }
 
 export interface UpstreamProviders {

@@ -7,7 +7,7 @@ import type { GatewayConfig } from '../config.js';
 import { ConnectionSecrets } from '../identity/connection-secrets.js';
 import type { Person } from '../gateway/policy.js';
 import { Upstream, type RelayedRequest } from '../gateway/upstream.js';
-import { UpstreamSessions } from '../gateway/upstream-sessions.js';
+import { UpstreamSessions, type ListKind } from '../gateway/upstream-sessions.js';
 import type { UpstreamAccess } from '../mcp/toolset.js';
 import type { Shared } from './shared.js';
 
@@ -18,6 +18,8 @@ export interface GatewayDeps extends Pick<Shared, 'storage' | 'logger' | 'metric
 
 export interface Gateway {
   upstreams: readonly Upstream[];
+  /** Calls `listener` whenever an upstream says one of its lists changed. */
+  onListChanged(listener: (server: string, list: ListKind) => void): void;
   sessions: UpstreamSessions;
   secrets: ConnectionSecrets;
   close(): Promise<void>;
@@ -32,8 +34,12 @@ const PERSON_TTL_MS = 30_000;
 export function createGateway(deps: GatewayDeps): Gateway | undefined {
   const { config, storage, logger, metrics } = deps;
   if (config.servers.length === 0) return undefined;
+  const listChanged = new Set<(server: string, list: ListKind) => void>();
   const sessions = new UpstreamSessions({
     logger,
+    onListChanged: (server, list) => {
+      for (const listener of listChanged) listener(server, list);
+    },
     idleTimeoutMs: config.serverIdleTimeoutMs,
     onProcesses: (server, count) => metrics.upstreamProcesses(server, count),
   });
@@ -75,5 +81,5 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
         onRequest,
       }),
   );
-  return { upstreams, sessions, secrets, close: () => sessions.close() };
+  return { upstreams, onListChanged: (listener) => listChanged.add(listener), sessions, secrets, close: () => sessions.close() };
 }

@@ -2,7 +2,7 @@
 // authorization server, or the external one (AUTH_MODE=external). `/mcp` (and its aliases) serves the built-in
 // toolset, with the gateway's upstream servers when there are any; each upstream has its own endpoint at
 // `/mcp/<name>`. The MCP door serves the same endpoints on Node's own request and response (src/resource/mcp-door.ts).
-import type { McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
+import type { McpServerFactory, ServerEventBus, ServerNotifier } from '@modelcontextprotocol/server';
 import type { Hono } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import type { ProtectedResourceConfig } from '../config.js';
@@ -10,6 +10,7 @@ import type { RequestLine } from '../http/request-line.js';
 import { callerFromAuthInfo } from '../caller.js';
 import { BuiltInBackend } from '../gateway/built-in-backend.js';
 import { relayServerFactory } from '../gateway/relay-server.js';
+import type { ListKind } from '../gateway/upstream-sessions.js';
 import type { Upstream } from '../gateway/upstream.js';
 import { jsonAnswer } from '../http/answer.js';
 import type { McpServe } from '../mcp-call.js';
@@ -37,8 +38,8 @@ export interface ProtectedResourceDeps extends Pick<Shared, 'storage' | 'keys' |
   bus?: ServerEventBus | undefined;
   /** Upstream providers' tokens for tools that call their APIs (KEEP_UPSTREAM_TOKENS). */
   vault?: UpstreamAccess | undefined;
-  /** The gateway's upstream servers (SERVERS_FILE). */
-  upstreams?: readonly Upstream[] | undefined;
+  /** The gateway to the upstream servers of SERVERS_FILE. */
+  gateway?: { upstreams: readonly Upstream[]; onListChanged(listener: (server: string, list: ListKind) => void): void } | undefined;
 }
 
 export interface DoorDeps {
@@ -52,7 +53,7 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
   const external = config.auth.external;
   const scopeNames = external ? new ScopeNames(external.scopeMap) : ScopeNames.own;
   const authorizationServers = external ? external.issuers : [issuer];
-  const upstreams = deps.upstreams ?? [];
+  const upstreams = deps.gateway?.upstreams ?? [];
   const endpointPaths = [...MCP_PATHS, ...upstreams.map((upstream) => gatewayPath(upstream.name))];
   for (const path of endpointPaths) {
     const document = protectedResourceMetadata(mcpResource(issuer, path).url, authorizationServers, scopeNames.all());
@@ -99,11 +100,21 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
     app.all(path, guardMcpEndpoint(gate, serve));
   };
   for (const path of MCP_PATHS) mount(path, mcp.serve);
+  const notifiers = new Map<string, ServerNotifier>();
   for (const upstream of upstreams) {
     const own = endpoint(() => relayServerFactory({ backends: [upstream], aggregate: false, logger }));
     closers.push(() => own.close());
+    notifiers.set(upstream.name, own.notify);
     mount(gatewayPath(upstream.name), forPermittedCallers(upstream, own.serve));
   }
+  // An upstream's list changed: its own endpoint's subscribers and the aggregate's hear of it.
+  deps.gateway?.onListChanged((server, list) => {
+    for (const notify of [notifiers.get(server), upstreams.length > 0 ? mcp.notify : undefined]) {
+      if (list === 'tools') notify?.toolsChanged();
+      else if (list === 'prompts') notify?.promptsChanged();
+      else notify?.resourcesChanged();
+    }
+  });
   return {
     /** The door to the same endpoints on Node's own request and response. */
     door: (door: DoorDeps) =>

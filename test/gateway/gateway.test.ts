@@ -49,13 +49,13 @@ describe('the gateway in front of reference MCP servers', () => {
           secrets: { API_KEY: 'The key of the keyed service' },
         },
         private: { command: node, args: [binOf('@modelcontextprotocol/server-memory')], allow: { users: [ADMIN.username] } },
-        hanging: { command: node, args: [join(import.meta.dirname, '..', 'fixtures', 'hanging-mcp-server.mjs')], timeout: 1 },
+        fixture: { command: node, args: [join(import.meta.dirname, '..', 'fixtures', 'upstream-fixture.mjs')], timeout: 1, isolation: 'shared' },
       },
     };
     writeFileSync(join(dir, 'servers.json'), JSON.stringify(servers));
     gh = await startGatehouse({ SERVERS_FILE: join(dir, 'servers.json'), SERVER_IDLE_TIMEOUT: '3s' });
     await gh.gatehouse.storage.users.create({ username: BOB.username, passwordHash: await hashPassword(BOB.password) });
-    for (const path of ['/mcp', '/mcp/everything', '/mcp/memory', '/mcp/files', '/mcp/keyed', '/mcp/hanging']) {
+    for (const path of ['/mcp', '/mcp/everything', '/mcp/memory', '/mcp/files', '/mcp/keyed', '/mcp/fixture']) {
       await tokenFor(ADMIN, path);
       await tokenFor(BOB, path);
     }
@@ -188,10 +188,43 @@ describe('the gateway in front of reference MCP servers', () => {
 
   it('answers a hung upstream with a timeout error naming the server', async () => {
     const started = Date.now();
-    const result = await call('/mcp/hanging', 'admin', 'tools/call', { name: 'wait_forever', arguments: {} });
+    const result = await call('/mcp/fixture', 'admin', 'tools/call', { name: 'wait_forever', arguments: {} });
     assert.equal(result.body.result.isError, true);
-    assert.match(result.body.result.content[0].text, /hanging did not answer within 1 s/);
+    assert.match(result.body.result.content[0].text, /fixture did not answer within 1 s/);
     assert.ok(Date.now() - started < 5000);
+  });
+
+  it('answers an upstream that crashes mid-call with an error, and serves the next call from a new process', async () => {
+    const crashed = await call('/mcp/fixture', 'admin', 'tools/call', { name: 'crash', arguments: {} });
+    assert.equal(crashed.body.result.isError, true);
+    assert.match(crashed.body.result.content[0].text, /^fixture stopped during the call/);
+    const listed = await call('/mcp/fixture', 'admin', 'tools/list');
+    assert.ok(listed.body.result.tools.some((tool: { name: string }) => tool.name === 'wait_forever'));
+  });
+
+  it("tells open subscriptions when an upstream's tool list changes", async () => {
+    const controller = new AbortController();
+    const response = await sendMcp(`${gh.baseUrl}/mcp/fixture`, {
+      era: '2026-07-28',
+      method: 'subscriptions/listen',
+      params: { notifications: { toolsListChanged: true } },
+      token: tokens.admin!['/mcp/fixture']!,
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    let received = '';
+    const heard = (async () => {
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        received += new TextDecoder().decode(read.value);
+        if (received.includes('notifications/tools/list_changed')) return true;
+      }
+      return false;
+    })().catch(() => false);
+    await call('/mcp/fixture', 'admin', 'tools/call', { name: 'add_tool', arguments: {} });
+    const outcome = await Promise.race([heard, new Promise((resolve) => setTimeout(() => resolve('timeout'), 5000))]);
+    controller.abort();
+    assert.equal(outcome, true, received);
   });
 
   it('starts a killed upstream again on the next call, and stops idle ones', async () => {
