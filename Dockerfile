@@ -24,6 +24,10 @@ LABEL org.opencontainers.image.title="Gatehouse" \
       org.opencontainers.image.version="0.1.0"
 ENV NODE_ENV=production \
     HOST=0.0.0.0
+# tini as PID 1: the gateway's stdio servers (and the npx wrappers that start them) leave orphans when they exit,
+# and Node.js, as PID 1, would never reap them. tini also passes SIGTERM on to Gatehouse.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+ENTRYPOINT ["/usr/bin/tini", "--"]
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src

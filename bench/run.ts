@@ -25,10 +25,10 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const LOAD = QUICK ? { connections: 8, amount: 300, runs: 1, warmupSeconds: 0.5 } : { connections: 32, durationSeconds: 8, runs: 2, warmupSeconds: 2 };
 
-/** One MCP request to /mcp, as the shared helper builds it for the tests too. */
-const mcp = (era: McpEra, method: string, params: Record<string, unknown>, token?: string): RequestSpec => ({
+/** One MCP request to /mcp (or another MCP path), as the shared helper builds it for the tests too. */
+const mcp = (era: McpEra, method: string, params: Record<string, unknown>, token?: string, path = '/mcp'): RequestSpec => ({
   method: 'POST',
-  path: '/mcp',
+  path,
   ...mcpRequest({ era, method, params, ...(token !== undefined && { token }) }),
 });
 
@@ -54,6 +54,13 @@ async function main() {
   const bare = await startServer(['bench/bare-server.mjs'], {}, await freePort());
   const sdk = await startServer(['bench/sdk-server.mjs'], {}, await freePort());
   const sdkConnection = await startServer(['bench/sdk-connection-server.mjs'], {}, await freePort());
+  // The gateway's upstreams: the SDK reference over HTTP, and the same tool over stdio, each shared by every user.
+  const serversFile = join(dir, 'servers.json');
+  const upstreams = {
+    http: { type: 'http', url: `${sdk.url}/mcp`, isolation: 'shared' },
+    stdio: { command: process.execPath, args: ['bench/stdio-server.mjs'], isolation: 'shared' },
+  };
+  writeFileSync(serversFile, JSON.stringify({ mcpServers: upstreams }));
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const heapProbe = ['--expose-gc', '--require', './bench/heap-probe.cjs'];
   const gatehouse = await startServer(
@@ -63,6 +70,16 @@ async function main() {
     '/healthz',
     join(dir, 'gatehouse.log'),
   );
+  // The gateway runs apart, so that its upstreams do not change what the figures above measure at /mcp.
+  const gatewayPort = await freePort();
+  const gatewayEnv = {
+    ...env,
+    BASE_URL: `http://127.0.0.1:${gatewayPort}`,
+    DATABASE_URL: `sqlite:${join(dir, 'gateway.db')}`,
+    SERVERS_FILE: serversFile,
+    TOOLSET: 'none',
+  };
+  const gateway = await startServer(['dist/src/server.js'], gatewayEnv, gatewayPort, '/healthz', join(dir, 'gateway.log'));
   let sameRefusal: ServerProcess | undefined;
   const rows: Row[] = [];
   try {
@@ -128,6 +145,26 @@ async function main() {
       }),
     );
 
+    // The gateway: a tools/call relayed to an upstream, as a ratio to calling that upstream directly.
+    const gatewayToken = (await connect(gateway.url, new Browser())).accessToken;
+    const upstreamCall = (path: string, token?: string) => mcp('2026-07-28', 'tools/call', whoami, token, path);
+    const [direct, viaHttp, viaStdio] = await measureInTurns(
+      [
+        { url: sdk.url, spec: upstreamCall('/mcp'), expectStatus: 200 },
+        { url: gateway.url, spec: upstreamCall('/mcp/http', gatewayToken), expectStatus: 200 },
+        { url: gateway.url, spec: upstreamCall('/mcp/stdio', gatewayToken), expectStatus: 200 },
+      ],
+      LOAD,
+    );
+    rows.push(row('upstream called directly: the SDK reference over HTTP (reference)', direct!, { bare: bareCall!.rps, rssMb: sdk.rssMb() }));
+    const added = (figures: typeof direct) => `adds ${(figures!.p50 - direct!.p50).toFixed(2)} ms at p50`;
+    rows.push(
+      row('gateway → HTTP upstream, tools/call (vs direct)', viaHttp!, { bare: direct!.rps, rssMb: gateway.rssMb(), target: `≥ 60 %, ${added(viaHttp)}` }),
+    );
+    rows.push(
+      row('gateway → shared stdio upstream, tools/call (vs direct HTTP)', viaStdio!, { bare: direct!.rps, rssMb: gateway.rssMb(), target: added(viaStdio) }),
+    );
+
     rows.push(await tokenExchanges(gatehouse, browser, QUICK));
     rows.push(await connectionSetups(gatehouse, QUICK));
     const memory = await memoryFigures(gatehouse, dbFile, join(dir, 'heap'), QUICK);
@@ -144,6 +181,7 @@ async function main() {
   } finally {
     await sameRefusal?.stop();
     await gatehouse.stop();
+    await gateway.stop();
     await sdk.stop();
     await sdkConnection.stop();
     await bare.stop();

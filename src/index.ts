@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { createApp, type AppEnv } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, readEnvironment, type Config, type Environment } from './config.js';
+import { parseServers } from './gateway/servers-file.js';
 import { ensureFirstUser } from './identity/first-user.js';
 import { KeyStore } from './keys/key-store.js';
 import { createLogger, type Logger } from './log.js';
@@ -32,6 +33,11 @@ export interface GatehouseOptions {
   env?: Environment;
   /** Builds the toolsets to serve; defaults to the one TOOLSET names (the demo: whoami and notes). */
   toolsets?: (storage: Storage) => Toolset[];
+  /**
+   * The upstream MCP servers to be the gateway of, in the `mcpServers` shape of SERVERS_FILE (a Claude Desktop
+   * configuration works as it is); replaces SERVERS_FILE when given.
+   */
+  servers?: { mcpServers: Record<string, unknown> } | undefined;
   logger?: Logger;
   /** The time expiry is decided by; tests move it forward instead of waiting. Defaults to the system's. */
   clock?: Clock;
@@ -62,7 +68,9 @@ export interface Gatehouse {
 }
 
 export async function createGatehouse(options: GatehouseOptions = {}): Promise<Gatehouse> {
-  const config = loadConfig(options.env ?? readEnvironment());
+  const env = options.env ?? readEnvironment();
+  const loaded = loadConfig(env);
+  const config: Config = options.servers ? { ...loaded, servers: parseServers(options.servers, 'options.servers', env) } : loaded;
   const logger = options.logger ?? createLogger(config.logLevel);
   const storage = await openStorage(config.databaseUrl, {
     poolSize: config.databasePoolSize,

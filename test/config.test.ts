@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,6 +8,29 @@ import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
 const SECRET = 'x'.repeat(40);
 
 describe('config', () => {
+  it('reads SERVERS_FILE at start, and stops on a mistake in it with the file, server and field named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-servers-'));
+    try {
+      const file = join(dir, 'servers.json');
+      writeFileSync(file, JSON.stringify({ mcpServers: { notes: { command: 'notes-server', args: ['--dir', '${NOTES_DIR:-/srv/notes}'] } } }));
+      const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: file, SERVER_IDLE_TIMEOUT: '90s' });
+      assert.deepEqual(
+        config.servers.map((server) => server.name),
+        ['notes'],
+      );
+      assert.equal(config.serverIdleTimeoutMs, 90_000);
+      writeFileSync(file, JSON.stringify({ mcpServers: { notes: { command: 'notes-server', tools: { deny: [1] } } } }));
+      assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: file }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /^SERVERS_FILE: .*servers\.json: server "notes": tools\.deny\[0\]/);
+        return true;
+      });
+      assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: join(dir, 'missing.json') }), /SERVERS_FILE: .*missing\.json: cannot be read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses durations in seconds, minutes, hours and days', () => {
     for (const [input, seconds] of [
       ['3600', 3600],

@@ -7,6 +7,7 @@ import { companyApiToolset } from '../examples/company-api.js';
 import { forecast } from '../examples/custom-toolset.js';
 import { demoToolset } from '../src/index.js';
 import { startGatehouse, type TestGatehouse } from './helpers/gatehouse.js';
+import { stdioServer } from './helpers/reference-servers.js';
 import { callTool, jsonRpcResult, mcpPost, obtainTokens } from './helpers/oauth.js';
 
 describe('createGatehouse with a custom toolset', () => {
@@ -25,6 +26,30 @@ describe('createGatehouse with a custom toolset', () => {
       await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'forecast', arguments: { city: 'Lyon' } } }, tokens.access_token),
     );
     assert.equal(call.result.content[0].text, 'Sunny in Lyon, admin.');
+  });
+});
+
+describe('createGatehouse in front of upstream MCP servers, given as options', () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    const servers = { mcpServers: { everything: stdioServer('@modelcontextprotocol/server-everything', ['stdio'], { isolation: 'shared' }) } };
+    gh = await startGatehouse({ TOOLSET: 'none' }, { servers });
+  });
+  after(() => gh.close());
+
+  it('serves only the upstream at /mcp when TOOLSET=none, its tools prefixed', async () => {
+    const { tokens } = await obtainTokens(gh);
+    const list = await jsonRpcResult(await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, tokens.access_token));
+    const names: string[] = list.result.tools.map((tool: { name: string }) => tool.name);
+    assert.ok(names.includes('everything__echo'));
+    assert.ok(names.every((name) => name.startsWith('everything__')), names.join());
+  });
+
+  it('refuses a bad servers option at start, naming where it came from', async () => {
+    await assert.rejects(
+      startGatehouse({}, { servers: { mcpServers: { 'bad name': { command: 'x' } } } }),
+      (error: Error) => error.name === 'ConfigError' && /options\.servers: server "bad name"/.test(error.message),
+    );
   });
 });
 

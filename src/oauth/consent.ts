@@ -30,6 +30,9 @@ export interface ConsentDeps {
   authCodeTtlSeconds: number;
   /** What an authorization code's lifetime starts from. */
   now: Clock;
+  /** The gateway's upstream servers a token for `resource` reaches for this user, to name them on the page. */
+  serversReached?:
+    ((resource: string, user: { id: string; username: string }) => Promise<Array<{ name: string; description?: string | undefined }>>) | undefined;
 }
 
 const expired = (c: Context) =>
@@ -82,6 +85,7 @@ export function consentRoutes(deps: ConsentDeps) {
       redirectHost: new URL(request.redirectUri).host || request.redirectUri,
       loopbackOnly: client.metadata.redirect_uris.every(isLoopbackRedirect),
       scopes: request.scope,
+      servers: (await deps.serversReached?.(request.resource, user)) ?? [],
     });
     return sendPage(c, page, { formTarget: formTargetFor(request.redirectUri), imageOrigin: logoUri && new URL(logoUri).origin });
   });

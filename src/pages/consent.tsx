@@ -26,6 +26,8 @@ export function ConsentPage(props: {
   /** The client can only send you to this machine (a desktop or command-line app), never to a website. */
   loopbackOnly: boolean;
   scopes: string[];
+  /** The upstream servers (the gateway's) the app will reach through this server. */
+  servers: Array<{ name: string; description?: string | undefined }>;
 }) {
   const name = props.clientName ?? 'An unnamed app';
   return (
@@ -81,6 +83,19 @@ export function ConsentPage(props: {
           );
         })}
       </ul>
+      {props.servers.length > 0 && (
+        <>
+          <p>Through this server, it will reach:</p>
+          <ul class="servers">
+            {props.servers.map((server) => (
+              <li>
+                <strong>{server.name}</strong>
+                {server.description && <span> {server.description}</span>}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <p class="muted">Only allow apps you trust. You can disconnect it at any time from your account page.</p>
       <form method="post" action="/consent">
         <input type="hidden" name="csrf" value={props.csrf} />

@@ -29,6 +29,7 @@ import { registrationRoutes } from '../oauth/register.js';
 import { revokeRoute } from '../oauth/revoke.js';
 import { tokenRoute } from '../oauth/token.js';
 import type { Upstream } from '../gateway/upstream.js';
+import { gatewayPath } from '../protected-resources.js';
 import type { ConnectionSecrets } from '../identity/connection-secrets.js';
 import { discovery, type Shared } from './shared.js';
 
@@ -143,6 +144,31 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
   app.route('/', accountRoutes({ storage, sessions, csrf, audit, connections }));
   app.route(
     '/',
-    consentRoutes({ storage, clients, knownClients, sessions, csrf, audit, issuer, requestKey, authCodeTtlSeconds: config.ttl.authCode, now: deps.now }),
+    consentRoutes({
+      storage,
+      clients,
+      knownClients,
+      sessions,
+      csrf,
+      audit,
+      issuer,
+      requestKey,
+      authCodeTtlSeconds: config.ttl.authCode,
+      now: deps.now,
+      serversReached: gateway && ((resource, user) => serversReached(gateway.upstreams, issuer, resource, user)),
+    }),
   );
+}
+
+/**
+ * The upstream servers a token for `resource` reaches for `user`: one server's own endpoint reaches that server,
+ * the origin and `/mcp` reach every server the user may use.
+ */
+async function serversReached(upstreams: readonly Upstream[], issuer: string, resource: string, user: { id: string; username: string }) {
+  const caller = { user, clientId: '', scopes: [] };
+  // Any other of our resources (the origin, `/mcp`, its alias) is the aggregate endpoint, which reaches them all.
+  const own = upstreams.find((upstream) => resource === issuer + gatewayPath(upstream.name));
+  const reached = own ? [own] : upstreams;
+  const allowed = await Promise.all(reached.map((upstream) => upstream.mayUse(caller)));
+  return reached.filter((_, index) => allowed[index]).map(({ server }) => ({ name: server.name, description: server.description }));
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword } from '../../src/identity/passwords.js';
 import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { jsonRpcResult, obtainTokens } from '../helpers/oauth.js';
+import { Browser, hiddenFields } from '../helpers/browser.js';
+import { authorizationUrl, jsonRpcResult, obtainTokens, pkce, registerClient } from '../helpers/oauth.js';
 import { sendMcp, type McpEra } from '../helpers/mcp-request.js';
 import { alive, binOf, until } from '../helpers/reference-servers.js';
 import { connectWithOAuth } from '../helpers/sdk-client.js';
@@ -175,6 +176,22 @@ describe('the gateway in front of reference MCP servers', () => {
     const rows = await gh.gatehouse.storage.db.selectFrom('upstream_secrets').selectAll().execute();
     assert.equal(rows.length, 1);
     assert.doesNotMatch(JSON.stringify(rows), /key-that-must-not-leak/);
+  });
+
+  it('names on the consent page the servers a connection will reach, for that user', async () => {
+    const consentFor = async (user: { username: string; password: string }, path: string) => {
+      const client = await registerClient(gh);
+      const browser = new Browser();
+      const url = authorizationUrl(gh, client, { code_challenge: pkce().challenge, code_challenge_method: 'S256', resource: gh.baseUrl + path });
+      const login = await browser.go(url);
+      const consent = await browser.submit(new URL('/login', login.url), { ...hiddenFields(login.html!), ...user });
+      const list = /<ul class="servers">(.*?)<\/ul>/s.exec(consent.html!)?.[1] ?? '';
+      return [...list.matchAll(/<strong>([^<]+)<\/strong>/g)].map((match) => match[1]);
+    };
+    assert.deepEqual(await consentFor(ADMIN, '/mcp/memory'), ['memory']);
+    const bobs = await consentFor(BOB, '/mcp');
+    assert.ok(bobs.includes('memory') && bobs.includes('everything'), bobs.join());
+    assert.ok(!bobs.includes('private'), 'a server bob may not use is not named to him');
   });
 
   it('hides a server from users outside its access rule: 403 at its endpoint, absent from /mcp', async () => {

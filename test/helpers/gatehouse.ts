@@ -38,6 +38,8 @@ export interface TestGatehouse {
 
 export interface StartOptions {
   toolsets?: GatehouseOptions['toolsets'];
+  /** Upstream servers, as the library takes them (instead of SERVERS_FILE). */
+  servers?: GatehouseOptions['servers'];
   /** A logger of the test's own (to read what Gatehouse logs). */
   logger?: GatehouseOptions['logger'];
   /** Restart on an earlier run's folder, database and port. */
@@ -83,6 +85,7 @@ export async function startGatehouse(delta: Environment = {}, options: StartOpti
       env,
       clock: clock.now,
       ...(options.toolsets && { toolsets: options.toolsets }),
+      ...(options.servers && { servers: options.servers }),
       ...(options.logger && { logger: options.logger }),
     });
   } catch (error) {
