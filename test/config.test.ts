@@ -20,12 +20,18 @@ describe('config', () => {
       );
       assert.equal(config.serverIdleTimeoutMs, 90_000);
       writeFileSync(file, JSON.stringify({ mcpServers: { notes: { command: 'notes-server', tools: { deny: [1] } } } }));
-      assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: file }), (error: Error) => {
-        assert.ok(error instanceof ConfigError);
-        assert.match(error.message, /^SERVERS_FILE: .*servers\.json: server "notes": tools\.deny\[0\]/);
-        return true;
-      });
-      assert.throws(() => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: join(dir, 'missing.json') }), /SERVERS_FILE: .*missing\.json: cannot be read/);
+      assert.throws(
+        () => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: file }),
+        (error: Error) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /^SERVERS_FILE: .*servers\.json: server "notes": tools\.deny\[0\]/);
+          return true;
+        },
+      );
+      assert.throws(
+        () => loadConfig({ DATABASE_URL: 'sqlite::memory:', SERVERS_FILE: join(dir, 'missing.json') }),
+        /SERVERS_FILE: .*missing\.json: cannot be read/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

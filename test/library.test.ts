@@ -42,7 +42,10 @@ describe('createGatehouse in front of upstream MCP servers, given as options', (
     const list = await jsonRpcResult(await mcpPost(gh.mcpUrl, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, tokens.access_token));
     const names: string[] = list.result.tools.map((tool: { name: string }) => tool.name);
     assert.ok(names.includes('everything__echo'));
-    assert.ok(names.every((name) => name.startsWith('everything__')), names.join());
+    assert.ok(
+      names.every((name) => name.startsWith('everything__')),
+      names.join(),
+    );
   });
 
   it('refuses a bad servers option at start, naming where it came from', async () => {
