@@ -1,7 +1,7 @@
 // One upstream server as the caller's requests reach it: who may use it, which of its tools they see, the launch
 // rendered for them (their values, their secrets), and each request relayed over their session, bounded by the
 // server's timeout, its progress passed back, its outcome audited and counted.
-import { ProtocolError as UpstreamProtocolError, SdkError, SdkErrorCode, type Client } from '@modelcontextprotocol/client';
+import { ProtocolError as UpstreamProtocolError, SdkError, SdkErrorCode, SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from '../caller.js';
 import { GatewayError } from './gateway-error.js';
@@ -108,7 +108,7 @@ export class Upstream {
       },
     );
     await progress.flushed();
-    return result as Record<string, unknown>;
+    return withoutServerInfo(result as Record<string, unknown>);
   }
 
   /** The launch for this caller: every template rendered with their values; refused when one is unsafe or missing. */
@@ -160,6 +160,14 @@ export class Upstream {
     if (error instanceof UpstreamProtocolError) return new UpstreamRefusal(name, error.code, error.message);
     return new GatewayError('upstream_error', `${name} failed: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`);
   }
+}
+
+/** The result without the upstream's own name stamped in it (2026-07-28): the answer comes from Gatehouse, which stamps its own. */
+function withoutServerInfo(result: Record<string, unknown>): Record<string, unknown> {
+  const meta = result._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || !(SERVER_INFO_META_KEY in meta)) return result;
+  const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
+  return { ...result, _meta: rest };
 }
 
 /** A JSON-RPC error the upstream itself answered: relayed with its code, its message naming the server. */
