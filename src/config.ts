@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { AUTH_ENV, authConfig, AuthConfigError, type AuthConfig } from './auth-config.js';
+import { inheritedEnvironment } from './gateway/process-transport.js';
 import { loadServersFile, type UpstreamServer } from './gateway/servers-file.js';
 
 export type Environment = Record<string, string | undefined>;
@@ -38,6 +39,8 @@ export interface Config {
   servers: UpstreamServer[];
   /** How long an upstream session (a process, a connection) lives without calls, in milliseconds. */
   serverIdleTimeoutMs: number;
+  /** What upstream servers' processes inherit from this environment: PATH, HOME, LANG and TMPDIR only. */
+  inheritedEnvironment: Record<string, string>;
   /** MCP_STRICT_HEADERS: refuse protocol headers that disagree with the body instead of reading the body's intent. */
   mcpStrictHeaders: boolean;
   registration: {
@@ -82,7 +85,7 @@ export type AuthorizationServerConfig = Pick<
 /** The protected resource: the MCP endpoints, their metadata and their guard. */
 export type ProtectedResourceConfig = Pick<Config, 'baseUrl' | 'corsOrigins' | 'auth' | 'mcpStrictHeaders'>;
 /** The gateway: the upstream servers and how long their sessions idle. */
-export type GatewayConfig = Pick<Config, 'baseUrl' | 'servers' | 'serverIdleTimeoutMs'>;
+export type GatewayConfig = Pick<Config, 'baseUrl' | 'servers' | 'serverIdleTimeoutMs' | 'inheritedEnvironment'>;
 /** Operations: health, readiness, metrics, the home page and the stylesheet. */
 export type OperationsConfig = Pick<Config, 'baseUrl' | 'metricsToken'>;
 
@@ -229,6 +232,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     toolset: e.TOOLSET,
     servers: e.SERVERS_FILE ? serversFrom(e.SERVERS_FILE, env) : [],
     serverIdleTimeoutMs: e.SERVER_IDLE_TIMEOUT * 1000,
+    inheritedEnvironment: inheritedEnvironment(env),
     mcpStrictHeaders: e.MCP_STRICT_HEADERS === 'true',
     registration: {
       mode: e.REGISTRATION,

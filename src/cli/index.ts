@@ -8,6 +8,7 @@ import { doctorCommand } from './doctor.js';
 import { grantsCommand } from './grants.js';
 import { keysCommand } from './keys.js';
 import { runCommand } from './run.js';
+import { serversCommand } from './servers.js';
 import { usersCommand } from './users.js';
 
 const program = new Command()
@@ -32,6 +33,7 @@ program.addCommand(clientsCommand());
 program.addCommand(grantsCommand());
 program.addCommand(keysCommand());
 program.addCommand(auditCommand());
+program.addCommand(serversCommand());
 program.addCommand(doctorCommand());
 
 await program.parseAsync();

@@ -7,6 +7,7 @@ import { CHALLENGE_TITLE, checkChallenge, type ChallengeResult } from './challen
 import { checkClientSetup, TITLES as CLIENT } from './client-registration.js';
 import { checkExposedChallenge, checkPreflight, TITLES as CORS } from './cors.js';
 import { skip, type Finding } from './finding.js';
+import { checkGatewayEndpoint, checkServerName, skippedGateway } from './gateway-endpoints.js';
 import { Http } from './http.js';
 import { checkClaudePatterns, skippedPatterns } from './claude-patterns.js';
 import { checkProtocolEras, skippedEras, TITLES as ERAS } from './protocol-eras.js';
@@ -22,14 +23,18 @@ export interface DoctorOptions {
   timeoutSeconds?: number;
   /** DNS resolution, replaceable in tests. */
   lookup?: Lookup;
+  /** Upstream servers of a Gatehouse gateway: each /mcp/<name> is checked as a protected resource of its own. */
+  servers?: readonly string[];
 }
 
 export { DoctorUsageError, parseTarget } from './address.js';
+export { checkServerName } from './gateway-endpoints.js';
 export { exitCodeFor, type Finding, type Status } from './finding.js';
 
 /** Throws DoctorUsageError for a URL that is not one; every other problem is a finding. */
 export async function runDoctor(mcpUrl: string, options: DoctorOptions = {}): Promise<Finding[]> {
   const target = parseTarget(mcpUrl);
+  const servers = (options.servers ?? []).map(checkServerName);
   const input = mcpUrl.trim();
   const local = options.local ?? false;
   const timeoutMs = (options.timeoutSeconds ?? 10) * 1000;
@@ -40,18 +45,19 @@ export async function runDoctor(mcpUrl: string, options: DoctorOptions = {}): Pr
   findings.push(address.finding);
   if (!address.resolves) {
     const reason = `${target.hostname} does not resolve`;
-    return [...findings, ...skipped(oauthSteps(target), reason), ...laterSteps(reason)];
+    return [...findings, ...skipped(oauthSteps(target), reason), ...skippedGateway(servers, reason), ...laterSteps(reason)];
   }
 
   const challenge = await checkChallenge(http, target);
   findings.push(challenge.finding);
   if (challenge.state === 'unreachable') {
     const reason = 'the MCP URL cannot be reached';
-    return [...findings, ...skipped(oauthSteps(target).slice(1), reason), ...laterSteps(reason)];
+    return [...findings, ...skipped(oauthSteps(target).slice(1), reason), ...skippedGateway(servers, reason), ...laterSteps(reason)];
   }
 
   if (challenge.state === 'open') findings.push(...skipped(oauthSteps(target).slice(1), 'the server answers without a token: Claude connects without OAuth'));
   else findings.push(...(await oauthPath(http, target, input, challenge, local)));
+  for (const server of servers) findings.push(await checkGatewayEndpoint(http, target, server));
 
   findings.push(await checkPreflight(http, target));
   findings.push(await checkExposedChallenge(http, target, challenge.state === 'open'));

@@ -41,13 +41,18 @@ const GROUP_POLL_MS = 20;
 // (JWT_SECRET, DATABASE_URL, provider client secrets) and its runtime switches (NODE_OPTIONS) to third-party code.
 const INHERITED_VARIABLES = ['PATH', 'HOME', 'LANG', 'TMPDIR'] as const;
 
-/** The environment for a server's process: a few of the parent's variables, then the server's own (which win). */
-export function childEnvironment(serverEnv: Record<string, string>, parentEnv: Record<string, string | undefined> = process.env): Record<string, string> {
+/** What a server's process inherits from Gatehouse's environment: those few variables, and nothing else. */
+export function inheritedEnvironment(parentEnv: Record<string, string | undefined>): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const name of INHERITED_VARIABLES) {
     const value = parentEnv[name];
     if (value !== undefined) inherited[name] = value;
   }
+  return inherited;
+}
+
+/** The environment for a server's process: what it inherits, then the server's own variables (which win). */
+export function childEnvironment(serverEnv: Record<string, string>, inherited: Record<string, string>): Record<string, string> {
   return { ...inherited, ...serverEnv };
 }
 

@@ -10,6 +10,7 @@ import { answersAfterNotifications } from './answers-after-notifications.js';
 import { GatewayError } from './gateway-error.js';
 import { childEnvironment, ProcessTransport } from './process-transport.js';
 import type { UpstreamServer } from './servers-file.js';
+import type { SessionRegistry } from './session-registry.js';
 
 /** Where and how to reach one upstream for one user, its templates rendered. */
 export type Launch =
@@ -18,6 +19,8 @@ export type Launch =
 
 export interface SessionsDeps {
   logger: Logger;
+  /** What every process inherits from Gatehouse's environment (PATH, HOME, LANG, TMPDIR; src/config.ts reads it). */
+  inheritedEnvironment: Record<string, string>;
   /** How long a session lives without calls. */
   idleTimeoutMs: number;
   /** Told how many sessions (processes, for stdio) a server runs, whenever that changes (the metrics gauge). */
@@ -26,11 +29,13 @@ export interface SessionsDeps {
   stopGraceMs?: number | undefined;
   /** Told when an upstream says one of its lists changed, to tell the callers' open subscriptions. */
   onListChanged?: ((server: string, list: ListKind) => void) | undefined;
+  /** Told when a session has connected and when it is gone, for other processes to see (`gatehouse servers list`). */
+  registry?: SessionRegistry | undefined;
 }
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
 
-/** What `gatehouse servers list` shows of one session. */
+/** One running session, as this instance sees it (the registry shares the same across instances). */
 export interface SessionStatus {
   server: string;
   /** The user the session serves; `*` for a shared one. */
@@ -197,6 +202,9 @@ export class UpstreamSessions {
       },
       'upstream session started',
     );
+    // A session stopped while it connected is already forgotten: it is not registered after the fact.
+    if (this.#sessions.get(session.key) === session)
+      this.deps.registry?.started(server.name, session.owner, transport instanceof ProcessTransport ? transport.pid : undefined, session.startedAt);
     return client;
   }
 
@@ -206,7 +214,7 @@ export class UpstreamSessions {
       return new ProcessTransport({
         command: launch.command,
         args: launch.args,
-        env: childEnvironment(launch.env),
+        env: childEnvironment(launch.env, this.deps.inheritedEnvironment),
         ...(launch.cwd !== undefined && { cwd: launch.cwd }),
         ...(this.deps.stopGraceMs !== undefined && { stopGraceMs: this.deps.stopGraceMs }),
         onStderr: (line) => this.deps.logger.info({ server: server.name, user_id: owner, stderr: line }, 'upstream stderr'),
@@ -241,6 +249,7 @@ export class UpstreamSessions {
     if (this.#sessions.get(session.key) !== session) return;
     this.#sessions.delete(session.key);
     this.#reportProcesses(session.server.name);
+    this.deps.registry?.stopped(session.server.name, session.owner);
   }
 
   #stopIdle(): void {

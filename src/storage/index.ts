@@ -11,6 +11,7 @@ import { RevocationEvents } from './revocation-events.js';
 import { SessionsRepository } from './sessions.js';
 import { SigningKeysRepository } from './signing-keys.js';
 import { UpstreamSecretsRepository } from './upstream-secrets.js';
+import { UpstreamSessionsRepository } from './upstream-sessions.js';
 import { UsersRepository } from './users.js';
 
 export interface Storage {
@@ -26,6 +27,8 @@ export interface Storage {
   audit: AuditRepository;
   /** What users gave for upstream MCP servers (sealed before it reaches storage). */
   upstreamSecrets: UpstreamSecretsRepository;
+  /** The upstream sessions every instance runs, refreshed by their heartbeats. */
+  upstreamSessions: UpstreamSessionsRepository;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -71,6 +74,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     notes: new NotesRepository(db),
     audit: new AuditRepository(db),
     upstreamSecrets: new UpstreamSecretsRepository(db),
+    upstreamSessions: new UpstreamSessionsRepository(db),
     async ping() {
       try {
         await sql`select 1`.execute(db);
@@ -90,5 +94,6 @@ export type { Note } from './notes.js';
 export { isActive, type User } from './users.js';
 export type { UpstreamIdentity, UserProfile } from './identities.js';
 export type { StoredSecretName, UpstreamSecretsRepository } from './upstream-secrets.js';
+export type { UpstreamSessionRow, UpstreamSessionsRepository } from './upstream-sessions.js';
 export type { ClientsRepository } from './clients.js';
 export type { AuditEvent, AuditEventType } from './audit.js';

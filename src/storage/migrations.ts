@@ -208,4 +208,24 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('user_identities').addColumn('groups', 'text').execute();
     },
   },
+  '0008_upstream_sessions': {
+    async up(db: Kysely<any>) {
+      // The upstream sessions each instance runs, for `gatehouse servers list` and the other instances to see. Rows
+      // are refreshed by their instance's heartbeat; an instance that died without forgetting its own is swept.
+      await db.schema
+        .createTable('upstream_sessions')
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        // hostname:pid, for people: the id is a fresh UUID at every start.
+        .addColumn('instance_label', 'text', (c) => c.notNull())
+        .addColumn('server', 'text', (c) => c.notNull())
+        // A user id, or `*` for a shared server's one session.
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('pid', 'integer')
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('seen_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('upstream_sessions_pk', ['instance_id', 'server', 'owner'])
+        .execute();
+      await db.schema.createIndex('upstream_sessions_seen_at').on('upstream_sessions').column('seen_at').execute();
+    },
+  },
 };

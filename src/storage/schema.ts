@@ -133,6 +133,22 @@ export interface RevokedGrantsTable {
   revoked_at: number;
 }
 
+/** One upstream session an instance runs (src/gateway/session-registry.ts), refreshed by its heartbeat. */
+export interface UpstreamSessionsTable {
+  /** A fresh UUID at every start of an instance. */
+  instance_id: string;
+  /** hostname:pid of the instance, for people. */
+  instance_label: string;
+  /** The upstream server's name in the servers file. */
+  server: string;
+  /** The user the session serves, or `*` for a shared server. */
+  owner: string;
+  /** The process, for a stdio server. */
+  pid: number | null;
+  started_at: number;
+  seen_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   clients: ClientsTable;
@@ -146,4 +162,5 @@ export interface Database {
   user_identities: UserIdentitiesTable;
   revoked_grants: RevokedGrantsTable;
   upstream_secrets: UpstreamSecretsTable;
+  upstream_sessions: UpstreamSessionsTable;
 }

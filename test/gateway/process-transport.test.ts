@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { Client, SdkError, type JSONRPCMessage } from '@modelcontextprotocol/client';
-import { childEnvironment, ProcessTransport, type ProcessTransportOptions } from '../../src/gateway/process-transport.js';
+import { childEnvironment, inheritedEnvironment, ProcessTransport, type ProcessTransportOptions } from '../../src/gateway/process-transport.js';
 
 const started: ProcessTransport[] = [];
 const grandchildren: number[] = [];
@@ -18,7 +18,15 @@ afterEach(async () => {
 
 /** A transport to `node -e script`, recorded for cleanup. */
 function nodeScript(script: string, options: Partial<ProcessTransportOptions> = {}): ProcessTransport {
-  return track(new ProcessTransport({ command: process.execPath, args: ['-e', script], env: childEnvironment({}), stopGraceMs: 2000, ...options }));
+  return track(
+    new ProcessTransport({
+      command: process.execPath,
+      args: ['-e', script],
+      env: childEnvironment({}, inheritedEnvironment(process.env)),
+      stopGraceMs: 2000,
+      ...options,
+    }),
+  );
 }
 
 function track(transport: ProcessTransport): ProcessTransport {
@@ -69,7 +77,12 @@ describe('ProcessTransport', () => {
     const bin = join(dirname(packageJson), JSON.parse(readFileSync(packageJson, 'utf8')).bin['mcp-server-everything']);
     const stderr: string[] = [];
     const transport = track(
-      new ProcessTransport({ command: process.execPath, args: [bin, 'stdio'], env: childEnvironment({}), onStderr: (line) => stderr.push(line) }),
+      new ProcessTransport({
+        command: process.execPath,
+        args: [bin, 'stdio'],
+        env: childEnvironment({}, inheritedEnvironment(process.env)),
+        onStderr: (line) => stderr.push(line),
+      }),
     );
     const client = new Client({ name: 'gatehouse-test', version: '0.0.0' });
     await client.connect(transport);
@@ -92,7 +105,7 @@ describe('ProcessTransport', () => {
     try {
       const messages: JSONRPCMessage[] = [];
       const transport = nodeScript(`console.log(JSON.stringify({ jsonrpc: '2.0', method: 'env', params: process.env }))`, {
-        env: childEnvironment({ SERVER_TOKEN: 'for-the-server', HOME: '/srv/server-home' }),
+        env: childEnvironment({ SERVER_TOKEN: 'for-the-server', HOME: '/srv/server-home' }, inheritedEnvironment(process.env)),
       });
       transport.onmessage = (message) => messages.push(message);
       await transport.start();
@@ -127,7 +140,7 @@ describe('ProcessTransport', () => {
       new ProcessTransport({
         command: 'sh',
         args: ['-c', `"$NODE" -e "${stubborn}" & echo "grandchild $!" >&2; wait`],
-        env: childEnvironment({ NODE: process.execPath }),
+        env: childEnvironment({ NODE: process.execPath }, inheritedEnvironment(process.env)),
         stopGraceMs: 300,
         onStderr: (line) => stderr.push(line),
       }),
@@ -158,7 +171,9 @@ describe('ProcessTransport', () => {
 
   it('says which command could not be started', async () => {
     let closed = 0;
-    const transport = track(new ProcessTransport({ command: 'gatehouse-no-such-command', args: [], env: childEnvironment({}) }));
+    const transport = track(
+      new ProcessTransport({ command: 'gatehouse-no-such-command', args: [], env: childEnvironment({}, inheritedEnvironment(process.env)) }),
+    );
     transport.onclose = () => closed++;
     await assert.rejects(transport.start(), { message: 'could not start gatehouse-no-such-command: not found' });
     await transport.close();
@@ -270,7 +285,7 @@ describe('ProcessTransport', () => {
   });
 });
 
-describe('childEnvironment', () => {
+describe('childEnvironment and inheritedEnvironment', () => {
   const parent = { PATH: '/usr/bin', HOME: '/home/gh', LANG: 'C.UTF-8', JWT_SECRET: 's', DATABASE_URL: 'postgres://x', NODE_OPTIONS: '--inspect' };
   const cases: Array<[string, Record<string, string>, Record<string, string | undefined>, Record<string, string>]> = [
     ['keeps only the allowed variables', {}, parent, { PATH: '/usr/bin', HOME: '/home/gh', LANG: 'C.UTF-8' }],
@@ -278,6 +293,6 @@ describe('childEnvironment', () => {
     ['skips what the parent does not set', { A: '1' }, { TMPDIR: '/tmp', HOME: undefined }, { TMPDIR: '/tmp', A: '1' }],
   ];
   for (const [name, server, parentEnv, expected] of cases) {
-    it(name, () => assert.deepEqual(childEnvironment(server, parentEnv), expected));
+    it(name, () => assert.deepEqual(childEnvironment(server, inheritedEnvironment(parentEnv)), expected));
   }
 });
