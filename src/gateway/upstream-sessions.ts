@@ -177,6 +177,10 @@ export class UpstreamSessions {
       ),
     });
     client.onclose = () => this.#ended(session);
+    // An upstream's log messages name no request here: they go to Gatehouse's log, with the server and the user.
+    client.setNotificationHandler('notifications/message', (notification) =>
+      this.deps.logger.debug({ server: server.name, user_id: session.owner, upstream_log: notification.params }, 'upstream log message'),
+    );
     client.onerror = (error) => this.deps.logger.debug({ err: error, server: server.name }, 'upstream session error');
     const timeout = AbortSignal.timeout(server.timeoutMs);
     try {

@@ -244,6 +244,18 @@ describe('the gateway in front of reference MCP servers', () => {
     assert.equal(outcome, true, received);
   });
 
+  it('audits every upstream call without its arguments, and counts calls and processes in /metrics', async () => {
+    await call('/mcp/everything', 'admin', 'tools/call', { name: 'echo', arguments: { message: 'audit-me-not' } });
+    const events = await gh.gatehouse.storage.db.selectFrom('audit_events').selectAll().where('type', '=', 'upstream.call').execute();
+    const echo = events.map((event) => JSON.parse(event.detail!)).find((detail) => detail.server === 'everything' && detail.target === 'echo');
+    assert.equal(echo?.outcome, 'ok');
+    assert.equal(typeof echo?.ms, 'number');
+    assert.doesNotMatch(JSON.stringify(events), /audit-me-not/);
+    const metrics = await (await gh.fetch('/metrics')).text();
+    assert.match(metrics, /gatehouse_upstream_requests_total\{server="everything",method="tools\/call",outcome="ok"\} [1-9]/);
+    assert.match(metrics, /gatehouse_upstream_processes\{server="everything"\} 1/);
+  });
+
   it('starts a killed upstream again on the next call, and stops idle ones', async () => {
     await call('/mcp/everything', 'admin', 'tools/call', { name: 'echo', arguments: { message: 'warm' } });
     const pid = sessions().find((session) => session.server === 'everything')!.pid!;
