@@ -180,6 +180,27 @@ function parseServer(name: string, raw: unknown, env: Environment, report: Repor
     timeoutMs: entry.timeout * 1000,
   };
   const templates = new TemplateCompiler(env, entry.secrets, report);
+  const server = serverOf(entry, transport, common, templates);
+  // One process for everyone cannot carry one person's values: every user's call would restart it as theirs.
+  const perUser = referencesOf(server);
+  if (
+    server.isolation === 'shared' &&
+    (perUser.user.length > 0 || perUser.secrets.length > 0 || perUser.upstream.length > 0 || Object.keys(server.secrets).length > 0)
+  ) {
+    report(
+      'isolation',
+      '"shared" runs one session for everyone, so the server cannot name ${user.…}, ${secret.…} or ${upstream.…} values, nor declare secrets',
+    );
+  }
+  return server;
+}
+
+function serverOf(
+  entry: z.infer<typeof StdioEntry> | z.infer<typeof HttpEntry>,
+  transport: Transport,
+  common: ServerCommon,
+  templates: TemplateCompiler,
+): UpstreamServer {
   if ('command' in entry) {
     return {
       ...common,

@@ -329,6 +329,16 @@ describe('servers file: refusals', () => {
     ['an empty name', { '': { command: 'x' } }, 'server "": has a name that is not 1 to 32 letters, digits, "_" or "-"'],
     ['the reserved name', { streamable: { command: 'x' } }, 'server "streamable": has a reserved name: /mcp/streamable is Gatehouse\'s own endpoint'],
     [
+      'a shared server that names a user value',
+      { s: { command: 'x', args: ['/srv/${user.id}'], isolation: 'shared' } },
+      'server "s": isolation "shared" runs one session for everyone, so the server cannot name ${user.…}, ${secret.…} or ${upstream.…} values, nor declare secrets',
+    ],
+    [
+      'a shared server that declares secrets',
+      { s: { url: 'https://a.example/mcp', headers: { Authorization: 'Bearer ${secret.KEY}' }, secrets: { KEY: 'key' }, isolation: 'shared' } },
+      'server "s": isolation "shared" runs one session for everyone, so the server cannot name ${user.…}, ${secret.…} or ${upstream.…} values, nor declare secrets',
+    ],
+    [
       'the reserved name in capitals',
       { Streamable: { command: 'x' } },
       'server "Streamable": has a reserved name: /mcp/Streamable is Gatehouse\'s own endpoint',
