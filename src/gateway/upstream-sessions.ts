@@ -72,7 +72,6 @@ const MAX_BACKOFF_MS = 30_000;
 export class UpstreamSessions {
   readonly #sessions = new Map<string, Session>();
   readonly #crashes = new Map<string, Crashes>();
-  readonly #lastErrors = new Map<string, string>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
 
@@ -82,8 +81,8 @@ export class UpstreamSessions {
   }
 
   /**
-   * Runs `work` with the session for `owner` at `server`, started if need be, within `timeoutMs` for the start.
-   * A launch that differs from the running session's (the user replaced a secret) replaces the session.
+   * Runs `work` with the session for `owner` at `server`, started if need be (within the server's timeout). A
+   * launch that differs from the running session's (the user replaced a secret) replaces the session.
    */
   async use<T>(server: UpstreamServer, owner: string, launch: Launch, work: (client: Client) => Promise<T>): Promise<T> {
     if (this.#closed) throw new GatewayError('stopping', `${server.name} is not available: Gatehouse is stopping`);
@@ -108,8 +107,8 @@ export class UpstreamSessions {
     }
   }
 
-  /** The running sessions and each server's last error, for operators. */
-  status(): { sessions: SessionStatus[]; lastErrors: ReadonlyMap<string, string> } {
+  /** The sessions running on this instance. */
+  status(): { sessions: SessionStatus[] } {
     const sessions = [...this.#sessions.values()].map((session) => ({
       server: session.server.name,
       owner: session.owner,
@@ -118,7 +117,7 @@ export class UpstreamSessions {
       lastUsedAt: session.lastUsedAt,
       inFlight: session.inFlight,
     }));
-    return { sessions, lastErrors: this.#lastErrors };
+    return { sessions };
   }
 
   /** Stops every session: each process gets SIGTERM, then SIGKILL after the grace period. */
@@ -192,7 +191,6 @@ export class UpstreamSessions {
       session.stopping = true;
       await transport.close().catch(() => undefined);
       const reason = describeStartFailure(error);
-      this.#lastErrors.set(server.name, reason);
       this.#noteCrash(session.key);
       this.deps.logger.warn({ server: server.name, user_id: session.owner, reason }, 'upstream server did not start');
       throw new GatewayError('unavailable', `${server.name} is unavailable: ${reason}`);
@@ -237,7 +235,6 @@ export class UpstreamSessions {
     if (session.stopping) return;
     const exit = session.transport instanceof ProcessTransport ? session.transport.exitInfo : undefined;
     const reason = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'connection closed';
-    this.#lastErrors.set(session.server.name, reason);
     this.#noteCrash(session.key);
     this.deps.logger.warn({ server: session.server.name, user_id: session.owner, reason }, 'upstream session ended; it starts again on the next call');
   }
