@@ -41,6 +41,8 @@ export interface RelayServerOptions {
   /** The built-in toolset's backend, whose names go unprefixed (aggregate only). */
   builtIn?: Backend | undefined;
   logger: Logger;
+  /** How long the aggregate's lists wait for each backend (LIST_WAIT_MS unless given). */
+  listWaitMs?: number | undefined;
 }
 
 /** Between a server's name and its tool's, at the aggregate endpoint. */
@@ -49,6 +51,8 @@ export const SEPARATOR = '__';
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 /** A page walk bound: an upstream whose cursor never ends is cut off here. */
 const MAX_PAGES = 20;
+/** How long the aggregate's lists wait for one backend: Claude lists on connecting, and gives up on a slow answer. */
+export const LIST_WAIT_MS = 10_000;
 /** The tool a server shows while the caller has not supplied its secrets. */
 const CONNECT_TOOL = 'connect';
 
@@ -216,24 +220,50 @@ class Relay {
     }
   }
 
-  /** Every page of a backend's list. At the aggregate endpoint, a backend that fails is left out, and logged. */
+  /**
+   * A backend's whole list. At the aggregate endpoint, a backend that fails, or has not answered within the list
+   * wait (a cold `npx -y` start), is left out and logged: one server never holds up or breaks everyone's list. Its
+   * start goes on, so a later list has it.
+   */
   async #walk(backend: Backend, caller: Caller, method: RelayedMethod, key: string, ctx: ServerContext): Promise<Listed[]> {
-    const items: Listed[] = [];
-    let cursor: string | undefined;
-    try {
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const result = await backend.request(caller, method, cursor === undefined ? {} : { cursor }, ctx);
-        const listed = result[key];
-        if (Array.isArray(listed)) items.push(...(listed as Listed[]));
-        cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
-        if (cursor === undefined) break;
-      }
-    } catch (error) {
-      if (!this.options.aggregate) {
+    const listing = this.#pages(backend, caller, method, key, ctx);
+    if (!this.options.aggregate) {
+      return listing.catch((error: unknown) => {
         if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
         throw new ProtocolError(ProtocolErrorCode.InternalError, error instanceof GatewayError ? error.message : `${backend.name} failed`);
-      }
-      this.options.logger.warn({ server: backend.name, method, reason: error instanceof GatewayError ? error.reason : String(error) }, 'left out of the list');
+      });
+    }
+    const leftOut = (reason: string): Listed[] => {
+      this.options.logger.warn({ server: backend.name, method, reason }, 'left out of the list');
+      return [];
+    };
+    const waitMs = this.options.listWaitMs ?? LIST_WAIT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Listed[]>((resolve) => {
+      timer = setTimeout(() => resolve(leftOut(`no answer within ${waitMs / 1000} s`)), waitMs);
+      timer.unref();
+    });
+    const answered = listing.then(
+      (items) => items,
+      (error: unknown) => leftOut(error instanceof GatewayError ? error.reason : String(error)),
+    );
+    try {
+      return await Promise.race([answered, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Every page of a backend's list, at most MAX_PAGES. */
+  async #pages(backend: Backend, caller: Caller, method: RelayedMethod, key: string, ctx: ServerContext): Promise<Listed[]> {
+    const items: Listed[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await backend.request(caller, method, cursor === undefined ? {} : { cursor }, ctx);
+      const listed = result[key];
+      if (Array.isArray(listed)) items.push(...(listed as Listed[]));
+      cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+      if (cursor === undefined) break;
     }
     return items;
   }
