@@ -9,6 +9,7 @@ import { VERSION } from '../version.js';
 import { answersAfterNotifications } from './answers-after-notifications.js';
 import { GatewayError } from './gateway-error.js';
 import { childEnvironment, ProcessTransport } from './process-transport.js';
+import { upstreamFetch } from './upstream-fetch.js';
 import type { UpstreamServer } from './servers-file.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -222,10 +223,9 @@ export class UpstreamSessions {
         onStderr: (line) => this.deps.logger.info({ server: server.name, user_id: owner, stderr: line }, 'upstream stderr'),
       });
     }
-    const requestInit: RequestInit = { headers: launch.headers, redirect: 'error' };
-    return launch.transport === 'http'
-      ? new StreamableHTTPClientTransport(new URL(launch.url), { requestInit })
-      : new SSEClientTransport(new URL(launch.url), { requestInit });
+    // No redirects are followed: the upstream is where the file says it is.
+    const options = { requestInit: { headers: launch.headers, redirect: 'error' as const }, fetch: upstreamFetch };
+    return launch.transport === 'http' ? new StreamableHTTPClientTransport(new URL(launch.url), options) : new SSEClientTransport(new URL(launch.url), options);
   }
 
   /** A session that closed without Gatehouse asking: its process exited or its connection dropped. */
