@@ -74,7 +74,11 @@ describe('the stored session registry', () => {
     await storage.upstreamSessions.started({ ...dead, instanceId: 'alive', seenAt: now });
     const sessions = registry({ heartbeatMs: 40, staleAfterMs: 30_000 });
     sessions.started('memory', 'user-1', 4242, now);
-    await until(async () => (await rows()).length === 2 && !(await rows()).some((row) => row.instanceId === 'dead'), 'the sweep');
+    // One read per check: two reads could see the rows before the sweep, then after it but before this one's write.
+    await until(async () => {
+      const seen = (await rows()).map((row) => row.instanceId);
+      return seen.length === 2 && !seen.includes('dead') && seen.includes(sessions.instanceId);
+    }, 'the sweep, and this instance’s row');
     const first = (await rows()).find((row) => row.instanceId === sessions.instanceId)!;
     await until(async () => (await rows()).find((row) => row.instanceId === sessions.instanceId)!.seenAt > first.seenAt, 'a heartbeat', 2_000);
     assert.deepEqual(
