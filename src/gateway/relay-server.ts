@@ -147,7 +147,7 @@ class Relay {
     try {
       return await backend.request(caller, 'tools/call', { ...params, name }, ctx);
     } catch (error) {
-      if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
+      if (error instanceof UpstreamRefusal) throw asProtocolError(error);
       if (error instanceof GatewayError) return toolError(error.message);
       throw error;
     }
@@ -214,9 +214,7 @@ class Relay {
     try {
       return await backend.request(caller, method, params, ctx);
     } catch (error) {
-      if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
-      if (error instanceof GatewayError) throw new ProtocolError(ProtocolErrorCode.InternalError, error.message);
-      throw error;
+      throw error instanceof GatewayError ? asProtocolError(error) : error;
     }
   }
 
@@ -229,8 +227,7 @@ class Relay {
     const listing = this.#pages(backend, caller, method, key, ctx);
     if (!this.options.aggregate) {
       return listing.catch((error: unknown) => {
-        if (error instanceof UpstreamRefusal) throw new ProtocolError(error.code, error.message);
-        throw new ProtocolError(ProtocolErrorCode.InternalError, error instanceof GatewayError ? error.message : `${backend.name} failed`);
+        throw error instanceof GatewayError ? asProtocolError(error) : new ProtocolError(ProtocolErrorCode.InternalError, `${backend.name} failed`);
       });
     }
     const leftOut = (reason: string): Listed[] => {
@@ -280,6 +277,11 @@ class Relay {
     }
     return { ...item, name };
   }
+}
+
+/** A refusal as a JSON-RPC error: with the upstream's own code when it answered one, else an internal error naming the server. */
+function asProtocolError(error: GatewayError): ProtocolError {
+  return error instanceof UpstreamRefusal ? new ProtocolError(error.code, error.message) : new ProtocolError(ProtocolErrorCode.InternalError, error.message);
 }
 
 const unknownTool = (name: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);

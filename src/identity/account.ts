@@ -72,11 +72,19 @@ export function accountRoutes(deps: AccountDeps) {
     return renderPage(c, user, await connectionsView(user, { notice }));
   });
 
-  app.post('/account/disconnect', async (c) => {
+  /** A form the signed-in user posted, its CSRF token checked; or the answer to give instead. */
+  const signedInForm = async (c: Context) => {
     const form = await readForm(c);
     if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
     const user = await deps.sessions.currentUser(c);
     if (!user) return c.redirect('/login', 303);
+    return { form, user };
+  };
+
+  app.post('/account/disconnect', async (c) => {
+    const posted = await signedInForm(c);
+    if (posted instanceof Response) return posted;
+    const { form, user } = posted;
     const grantId = form.grant ?? '';
     const grant = await deps.storage.grants.find(grantId);
     if (grant && grant.userId === user.id && (await deps.storage.grants.revoke(grant.id, Date.now()))) {
@@ -98,13 +106,18 @@ export function accountRoutes(deps: AccountDeps) {
   const backTo = (c: Context, done: Done, subject: { server: string; name: string }) =>
     c.redirect(`/account?${new URLSearchParams({ done, server: subject.server, name: subject.name })}#connections`, 303);
 
+  /** A Connections form: posted by the signed-in user, and naming a secret a server declares. */
+  const connectionForm = async (c: Context) => {
+    const posted = await signedInForm(c);
+    if (posted instanceof Response) return posted;
+    const subject = declared(posted.form.server, posted.form.name);
+    return subject ? { ...posted, subject } : unknownSecret(c);
+  };
+
   app.post('/account/connections/save', async (c) => {
-    const form = await readForm(c);
-    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
-    const user = await deps.sessions.currentUser(c);
-    if (!user) return c.redirect('/login', 303);
-    const subject = declared(form.server, form.name);
-    if (!subject) return unknownSecret(c);
+    const posted = await connectionForm(c);
+    if (posted instanceof Response) return posted;
+    const { form, user, subject } = posted;
     try {
       await secrets.save(user.id, subject.server, subject.name, form.value ?? '');
     } catch (error) {
@@ -117,12 +130,9 @@ export function accountRoutes(deps: AccountDeps) {
   });
 
   app.post('/account/connections/remove', async (c) => {
-    const form = await readForm(c);
-    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
-    const user = await deps.sessions.currentUser(c);
-    if (!user) return c.redirect('/login', 303);
-    const subject = declared(form.server, form.name);
-    if (!subject) return unknownSecret(c);
+    const posted = await connectionForm(c);
+    if (posted instanceof Response) return posted;
+    const { user, subject } = posted;
     if (await secrets.remove(user.id, subject.server, subject.name)) {
       await deps.audit(c, { type: 'upstream_secret.removed', userId: user.id, detail: { ...subject } });
     }
