@@ -5,11 +5,13 @@
 //   --soak SECS   also run a steady tools/call load for SECS seconds and report memory growth
 //   --cpu-prof DIR  write a CPU profile of the Gatehouse process there (open it in Chrome DevTools or speedscope)
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Browser } from '../test/helpers/browser.js';
+import { createPostgresDatabase } from '../test/helpers/database.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { ADMIN, TEST_JWT_SECRET } from '../test/helpers/gatehouse.js';
 import { mcpRequest, type McpEra } from '../test/helpers/mcp-request.js';
@@ -165,6 +167,8 @@ async function main() {
       row('gateway → shared stdio upstream, tools/call (vs direct HTTP)', viaStdio!, { bare: direct!.rps, rssMb: gateway.rssMb(), target: added(viaStdio) }),
     );
 
+    rows.push(...(await forwardedCalls(gatewayEnv, upstreamCall)));
+
     rows.push(await tokenExchanges(gatehouse, browser, QUICK));
     rows.push(await connectionSetups(gatehouse, QUICK));
     const memory = await memoryFigures(gatehouse, dbFile, join(dir, 'heap'), QUICK);
@@ -186,6 +190,58 @@ async function main() {
     await sdkConnection.stop();
     await bare.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Two gateway instances on one PostgreSQL and one Redis: a call to the stdio upstream forwarded by the instance that
+ * received it to the one that runs the process (its home), as a ratio to the home serving it. Both instances share
+ * the servers' core, as they would share a small machine.
+ */
+async function forwardedCalls(gatewayEnv: Record<string, string>, upstreamCall: (path: string, token?: string) => RequestSpec): Promise<Row[]> {
+  if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) {
+    process.stderr.write('forwarded calls: skipped (set TEST_DATABASE_URL and TEST_REDIS_URL to PostgreSQL and Redis)\n');
+    return [];
+  }
+  const database = await createPostgresDatabase();
+  const [homePort, otherPort] = [await freePort(), await freePort()];
+  const shared = {
+    ...gatewayEnv,
+    BASE_URL: `http://127.0.0.1:${homePort}`,
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.TEST_REDIS_URL,
+    REDIS_PREFIX: `gatehouse-bench-${randomBytes(4).toString('hex')}:`,
+  };
+  const started: ServerProcess[] = [];
+  try {
+    for (const port of [homePort, otherPort])
+      started.push(await startServer(['dist/src/server.js'], { ...shared, INTERNAL_URL: `http://127.0.0.1:${port}` }, port, '/healthz'));
+    const [home, other] = started as [ServerProcess, ServerProcess];
+    const spec = upstreamCall('/mcp/stdio', (await connect(home.url, new Browser())).accessToken);
+    // The first call starts the shared process on the home instance, which takes its lease.
+    const first = await fetch(home.url + spec.path, { method: spec.method, headers: spec.headers, body: spec.body ?? null });
+    if (first.status !== 200) throw new Error(`forwarded calls: the first call answered ${first.status}`);
+    // One call at a time: what forwarding adds to a call, not the queue a saturated core builds (three processes
+    // share it here). With one connection the mean latency is 1/rate, finer than autocannon's whole milliseconds.
+    const [local, forwarded] = await measureInTurns(
+      [
+        { url: home.url, spec, expectStatus: 200 },
+        { url: other.url, spec, expectStatus: 200 },
+      ],
+      { ...LOAD, connections: 1 },
+    );
+    const addedMs = 1000 / forwarded!.rps - 1000 / local!.rps;
+    return [
+      row('gateway → stdio upstream on its home instance, one call at a time (reference)', local!, { rssMb: home.rssMb() }),
+      row('gateway → stdio upstream, forwarded from another instance (vs home)', forwarded!, {
+        bare: local!.rps,
+        rssMb: other.rssMb(),
+        target: `≤ 1 ms more at p50: adds ${(forwarded!.p50 - local!.p50).toFixed(1)} ms at p50, ${addedMs.toFixed(2)} ms on average`,
+      }),
+    ];
+  } finally {
+    for (const server of started) await server.stop();
+    await database.drop();
   }
 }
 

@@ -27,6 +27,7 @@ import { mountAuthorizationServer, upstreamProviders } from './parts/authorizati
 import { mountOperations } from './parts/operations.js';
 import { mountProtectedResource } from './parts/protected-resource.js';
 import type { Shared } from './parts/shared.js';
+import { FORWARD_PATH } from './gateway/forwarding.js';
 import { createGateway } from './parts/gateway.js';
 import { gatewayPath, MCP_PATHS } from './protected-resources.js';
 import type { McpDoor } from './resource/mcp-door.js';
@@ -95,7 +96,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use(withSecurityHeaders(headers));
   // Every body is bounded; the MCP endpoints bound their own, larger ones.
-  const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name))]);
+  const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name)), FORWARD_PATH]);
   app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : isPagePath(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
   app.onError(errorResponder(logger, metrics));
   app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
@@ -104,7 +105,9 @@ export function createApp(deps: AppDeps) {
 
   // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
   const upstream = config.auth.external ? undefined : upstreamProviders(config, shared);
-  const gateway = createGateway({ ...shared, config, vault: upstream?.vault });
+  const gateway = createGateway({ ...shared, config, vault: upstream?.vault, redis: deps.redis });
+  // Where the other instances forward the calls of users whose upstream process runs here.
+  if (gateway?.forwardRoute) app.post(FORWARD_PATH, gateway.forwardRoute);
   if (upstream)
     mountAuthorizationServer(app, { ...shared, config, clients: deps.clients, knownClients: deps.knownClients, redis: deps.redis, upstream, gateway });
   // Before the resource: a browser's GET of the origin is the home page, anything else there is MCP.

@@ -41,6 +41,11 @@ export interface Config {
   serverIdleTimeoutMs: number;
   /** What upstream servers' processes inherit from this environment: PATH, HOME, LANG and TMPDIR only. */
   inheritedEnvironment: Record<string, string>;
+  /**
+   * This instance's address as the other instances reach it (INTERNAL_URL): where the gateway forwards a user's calls
+   * to the instance that runs their upstream process. `{hostname}`, `{ip}` and `{ip6}` stand for this machine's own.
+   */
+  internalUrl: string | undefined;
   /** MCP_STRICT_HEADERS: refuse protocol headers that disagree with the body instead of reading the body's intent. */
   mcpStrictHeaders: boolean;
   registration: {
@@ -85,7 +90,10 @@ export type AuthorizationServerConfig = Pick<
 /** The protected resource: the MCP endpoints, their metadata and their guard. */
 export type ProtectedResourceConfig = Pick<Config, 'baseUrl' | 'corsOrigins' | 'auth' | 'mcpStrictHeaders'>;
 /** The gateway: the upstream servers and how long their sessions idle. */
-export type GatewayConfig = Pick<Config, 'baseUrl' | 'servers' | 'serverIdleTimeoutMs' | 'inheritedEnvironment'>;
+export type GatewayConfig = Pick<
+  Config,
+  'baseUrl' | 'servers' | 'serverIdleTimeoutMs' | 'inheritedEnvironment' | 'internalUrl' | 'redisUrl' | 'shutdownTimeoutMs'
+>;
 /** Operations: health, readiness, metrics, the home page and the stylesheet. */
 export type OperationsConfig = Pick<Config, 'baseUrl' | 'metricsToken'>;
 
@@ -145,6 +153,10 @@ const EnvSchema = z.object({
   TOOLSET: z.enum(['demo', 'conformance', 'none']).default('demo'),
   SERVERS_FILE: z.string().optional(),
   SERVER_IDLE_TIMEOUT: duration('10m'),
+  INTERNAL_URL: z
+    .string()
+    .refine((url) => /^https?:\/\/[^/?#]+\/?$/.test(url), 'must be http(s)://host:port, the address the other instances reach this one at')
+    .optional(),
   MCP_STRICT_HEADERS: z.enum(['true', 'false']).default('false'),
   REGISTRATION: z.enum(['open', 'allowlist', 'closed']).default('open'),
   REGISTRATION_ALLOWED_REDIRECTS: z
@@ -233,6 +245,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     servers: e.SERVERS_FILE ? serversFrom(e.SERVERS_FILE, env) : [],
     serverIdleTimeoutMs: e.SERVER_IDLE_TIMEOUT * 1000,
     inheritedEnvironment: inheritedEnvironment(env),
+    internalUrl: e.INTERNAL_URL?.replace(/\/$/, ''),
     mcpStrictHeaders: e.MCP_STRICT_HEADERS === 'true',
     registration: {
       mode: e.REGISTRATION,

@@ -81,6 +81,26 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly forwards = new Counter({
+    name: 'gatehouse_gateway_forwards_total',
+    help: "Calls forwarded to the instance that runs the user's upstream process, by server and outcome (ok, error, unreachable)",
+    labelNames: ['server', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly forwardLatency = new Histogram({
+    name: 'gatehouse_gateway_forward_duration_seconds',
+    help: 'How long forwarded calls took, the owner instance and its upstream included',
+    labelNames: ['server'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  private readonly takeovers = new Counter({
+    name: 'gatehouse_gateway_lease_takeovers_total',
+    help: 'Sessions this instance took over after their owner instance stopped answering or moved them (a crash, a restart)',
+    labelNames: ['server'],
+    registers: [this.registry],
+  });
+
   constructor(storage: Pick<Storage, 'db'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gatehouse_' });
     // Every quirk is listed at zero from the start, so an operator sees which behaviours exist before one occurs.
@@ -151,5 +171,14 @@ export class Metrics {
 
   upstreamProcesses(server: string, count: number): void {
     this.upstreamSessions.set({ server }, count);
+  }
+
+  forwarded(server: string, outcome: 'ok' | 'error' | 'unreachable', seconds: number): void {
+    this.forwards.inc({ server, outcome });
+    this.forwardLatency.observe({ server }, seconds);
+  }
+
+  leaseTakeover(server: string): void {
+    this.takeovers.inc({ server });
   }
 }

@@ -25,6 +25,8 @@ export function listen(gatehouse: Gatehouse): { server: Server; shutdown(): Prom
   const shutdown = () =>
     (stopping ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
+      // Other instances take over this one's upstream sessions as their calls in flight end.
+      gatehouse.gateway?.drain();
       server.close();
       server.closeIdleConnections();
       while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));

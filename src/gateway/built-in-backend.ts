@@ -6,7 +6,7 @@ import { ProtocolError, type McpServerFactory, type ServerContext } from '@model
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { CALLER_META_KEY, type Caller } from '../caller.js';
 import { VERSION } from '../version.js';
-import { relayProgress } from './progress-relay.js';
+import { relayContextOf, relayProgress } from './progress-relay.js';
 import type { Backend } from './relay-server.js';
 import type { RelayedMethod } from './upstream.js';
 
@@ -34,7 +34,7 @@ export class BuiltInBackend implements Backend {
 
   async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
     const { client } = await this.#connect();
-    const progress = relayProgress(ctx);
+    const progress = relayProgress(relayContextOf(ctx));
     try {
       const result = await client.request(
         { method, params: { ...params, _meta: { ...progress.meta, [CALLER_META_KEY]: caller } } },

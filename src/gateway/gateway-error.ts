@@ -13,3 +13,13 @@ export class GatewayError extends Error {
     super(message);
   }
 }
+
+/** A JSON-RPC error the upstream itself answered: relayed with its code, its message naming the server. */
+export class UpstreamRefusal extends GatewayError {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super('upstream_error', message);
+  }
+}

@@ -3,6 +3,26 @@
 import type { ProgressCallback } from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 
+export interface ProgressNotification {
+  method: 'notifications/progress';
+  params: { progressToken: string | number; progress: number; total?: number | undefined; message?: string | undefined };
+}
+
+/**
+ * What relaying a request needs of the request it serves: its cancellation, the caller's progress token and a way
+ * to notify the caller. A request served here gives its ServerContext's; one forwarded from another instance, the
+ * forwarded connection's (src/gateway/forwarding.ts).
+ */
+export interface RelayContext {
+  signal: AbortSignal;
+  progressToken: string | number | undefined;
+  notify(notification: ProgressNotification): Promise<void>;
+}
+
+export function relayContextOf(ctx: ServerContext): RelayContext {
+  return { signal: ctx.mcpReq.signal, progressToken: ctx.mcpReq._meta?.progressToken, notify: (notification) => ctx.mcpReq.notify(notification) };
+}
+
 export interface ProgressRelay {
   /** The `_meta` to send upstream: the caller's progress token, when they gave one. */
   meta: { progressToken?: string | number };
@@ -12,15 +32,15 @@ export interface ProgressRelay {
   flushed(): Promise<void>;
 }
 
-export function relayProgress(ctx: ServerContext): ProgressRelay {
-  const progressToken = ctx.mcpReq._meta?.progressToken;
+export function relayProgress(relay: RelayContext): ProgressRelay {
+  const { progressToken } = relay;
   let sent = Promise.resolve();
   if (progressToken === undefined) return { meta: {}, onprogress: undefined, flushed: () => sent };
   return {
     meta: { progressToken },
     onprogress: (progress) => {
-      const notification = { method: 'notifications/progress', params: { ...progress, progressToken } };
-      sent = sent.then(() => ctx.mcpReq.notify(notification)).catch(() => undefined);
+      const notification: ProgressNotification = { method: 'notifications/progress', params: { ...progress, progressToken } };
+      sent = sent.then(() => relay.notify(notification)).catch(() => undefined);
     },
     flushed: () => sent,
   };

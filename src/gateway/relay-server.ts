@@ -21,8 +21,8 @@ import { LRUCache } from 'lru-cache';
 import { callerOf, type Caller } from '../caller.js';
 import type { Logger } from '../log.js';
 import { SERVER_INFO } from '../mcp/server-factory.js';
-import { GatewayError } from './gateway-error.js';
-import { UpstreamRefusal, type RelayedMethod } from './upstream.js';
+import { GatewayError, UpstreamRefusal } from './gateway-error.js';
+import type { RelayedMethod } from './upstream.js';
 
 /** Something that answers relayed requests: an upstream server, or the built-in toolset at the aggregate endpoint. */
 export interface Backend {

@@ -32,6 +32,8 @@ export interface SessionsDeps {
   onListChanged?: ((server: string, list: ListKind) => void) | undefined;
   /** Told when a session has connected and when it is gone, for other processes to see (`gatehouse servers list`). */
   registry?: SessionRegistry | undefined;
+  /** Told when a session is gone, however it ended (its lease is given up). */
+  onEnded?: ((server: string, owner: string) => void) | undefined;
 }
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
@@ -75,6 +77,8 @@ export class UpstreamSessions {
   readonly #crashes = new Map<string, Crashes>();
   readonly #sweeper: NodeJS.Timeout;
   #closed = false;
+  /** Stopping: each session stops once its calls in flight are done, and no call starts. */
+  #draining = false;
 
   constructor(private readonly deps: SessionsDeps) {
     this.#sweeper = setInterval(() => this.#stopIdle(), Math.min(30_000, Math.max(1_000, deps.idleTimeoutMs / 4)));
@@ -86,7 +90,7 @@ export class UpstreamSessions {
    * launch that differs from the running session's (the user replaced a secret) replaces the session.
    */
   async use<T>(server: UpstreamServer, owner: string, launch: Launch, work: (client: Client) => Promise<T>): Promise<T> {
-    if (this.#closed) throw new GatewayError('stopping', `${server.name} is not available: Gatehouse is stopping`);
+    if (this.#closed || this.#draining) throw new GatewayError('stopping', `${server.name} is not available: Gatehouse is stopping`);
     const key = `${server.name}\0${owner}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(launch)).digest('base64url');
     let session = this.#sessions.get(key);
@@ -105,7 +109,28 @@ export class UpstreamSessions {
     } finally {
       session.inFlight--;
       session.lastUsedAt = Date.now();
+      if (this.#draining && session.inFlight === 0) void this.#stop(session);
     }
+  }
+
+  /** Whether a session for `owner` at `server` runs (or is starting) here. */
+  running(server: string, owner: string): boolean {
+    return this.#sessions.has(`${server}\0${owner}`);
+  }
+
+  /** Stops the session for `owner` at `server`, calls in flight or not (its lease went to another instance). */
+  async stopSession(server: string, owner: string): Promise<void> {
+    const session = this.#sessions.get(`${server}\0${owner}`);
+    if (session) await this.#stop(session);
+  }
+
+  /**
+   * Starts stopping (SIGTERM with other instances to take over): sessions without calls in flight stop now, the
+   * others as soon as their last call is done, and no new call starts here.
+   */
+  drain(): void {
+    this.#draining = true;
+    for (const session of this.#sessions.values()) if (session.inFlight === 0) void this.#stop(session);
   }
 
   /** The sessions running on this instance. */
@@ -151,7 +176,10 @@ export class UpstreamSessions {
     };
     session.ready = this.#connect(session, launch);
     // A start that fails leaves no session behind: the next call tries again, after the backoff.
-    session.ready.catch(() => this.#forget(session));
+    session.ready.catch(() => {
+      this.#forget(session);
+      this.#gone(session);
+    });
     this.#sessions.set(key, session);
     this.#reportProcesses(server.name);
     return session;
@@ -232,6 +260,7 @@ export class UpstreamSessions {
   #ended(session: Session): void {
     if (this.#sessions.get(session.key) !== session) return;
     this.#forget(session);
+    this.#gone(session);
     if (session.stopping) return;
     const exit = session.transport instanceof ProcessTransport ? session.transport.exitInfo : undefined;
     const reason = exit ? `exited (${exit.signal ?? `code ${exit.code}`})` : 'connection closed';
@@ -244,6 +273,8 @@ export class UpstreamSessions {
     this.#forget(session);
     const client = await session.ready.catch(() => undefined);
     await (client ? client.close() : session.transport?.close())?.catch(() => undefined);
+    // Only once its process has exited: another instance may start the next one.
+    this.#gone(session);
   }
 
   #forget(session: Session): void {
@@ -251,6 +282,11 @@ export class UpstreamSessions {
     this.#sessions.delete(session.key);
     this.#reportProcesses(session.server.name);
     this.deps.registry?.stopped(session.server.name, session.owner);
+  }
+
+  /** A session whose process has exited (or never started): told, unless another has taken its place meanwhile. */
+  #gone(session: Session): void {
+    if (!this.#sessions.has(session.key)) this.deps.onEnded?.(session.server.name, session.owner);
   }
 
   #stopIdle(): void {

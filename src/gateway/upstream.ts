@@ -4,8 +4,9 @@
 import { ProtocolError as UpstreamProtocolError, SdkError, SdkErrorCode, SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from '../caller.js';
-import { GatewayError } from './gateway-error.js';
-import { relayProgress } from './progress-relay.js';
+import type { ForwardedCall } from './forwarding.js';
+import { GatewayError, UpstreamRefusal } from './gateway-error.js';
+import { relayContextOf, relayProgress, type RelayContext } from './progress-relay.js';
 import { mayUse, permitsTool, type Person } from './policy.js';
 import { referencesOf, type UpstreamServer } from './servers-file.js';
 import { MissingSecret, MissingTemplateValue, UnsafeTemplateValue, type TemplateValues } from './templates.js';
@@ -27,6 +28,22 @@ export interface UpstreamDeps {
   connectionsUrl: string;
   /** Told of every relayed request, for the audit trail and the metrics. */
   onRequest(call: RelayedRequest): void;
+  /**
+   * Where a stdio server's sessions run when several instances serve the same users (REDIS_URL): each on one
+   * instance, its home, which the others forward to. Unset: here.
+   */
+  homes?: Homes | undefined;
+}
+
+export interface Homes {
+  /** Runs `here` when this instance is home to `owner`'s session at the call's server; else forwards the call there. */
+  run(
+    server: UpstreamServer,
+    owner: string,
+    call: ForwardedCall,
+    relay: RelayContext,
+    here: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>>;
 }
 
 export interface RelayedRequest {
@@ -76,16 +93,28 @@ export class Upstream {
     return `${this.server.name} needs ${missing.join(', ')} from you before it can be used: add ${missing.length > 1 ? 'them' : 'it'} at ${this.deps.connectionsUrl}`;
   }
 
-  /** Relays one request over the caller's session; progress comes back to the caller's own request. */
+  /** Whose session serves the caller: their own, or everyone's (`*`) at a shared server. */
+  ownerOf(caller: Caller): string {
+    return this.server.isolation === 'shared' ? '*' : caller.user.id;
+  }
+
+  /**
+   * Relays one request over the caller's session, here or at its home instance; progress comes back to the
+   * caller's own request. Audited and counted here, where the caller's request arrived.
+   */
   async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
     const started = performance.now();
     const target = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
     const report = (outcome: RelayedRequest['outcome'], reason?: string) =>
       this.deps.onRequest({ server: this.server.name, method, target, caller, outcome, reason, seconds: (performance.now() - started) / 1000 });
+    const relay = relayContextOf(ctx);
     try {
-      const launch = await this.#launch(caller);
-      const owner = this.server.isolation === 'shared' ? '*' : caller.user.id;
-      const result = await this.deps.sessions.use(this.server, owner, launch, (client) => this.#send(client, method, params, ctx));
+      const here = () => this.serve(caller, method, params, relay);
+      const { homes } = this.deps;
+      const result =
+        homes && this.server.transport === 'stdio'
+          ? await homes.run(this.server, this.ownerOf(caller), forwardedCall(this.server.name, method, params, caller, relay), relay, here)
+          : await here();
       report(method === 'tools/call' && result.isError === true ? 'error' : 'ok');
       return result;
     } catch (error) {
@@ -95,12 +124,22 @@ export class Upstream {
     }
   }
 
-  async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
-    const progress = relayProgress(ctx);
+  /** Relays one request over the caller's session on this instance, started if need be. */
+  async serve(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext): Promise<Record<string, unknown>> {
+    try {
+      const launch = await this.#launch(caller);
+      return await this.deps.sessions.use(this.server, this.ownerOf(caller), launch, (client) => this.#send(client, method, params, relay));
+    } catch (error) {
+      throw this.#asGatewayError(error);
+    }
+  }
+
+  async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext): Promise<Record<string, unknown>> {
+    const progress = relayProgress(relay);
     const result = await client.request(
       { method, params: { ...params, _meta: progress.meta } },
       {
-        signal: ctx.mcpReq.signal,
+        signal: relay.signal,
         timeout: this.server.timeoutMs,
         maxTotalTimeout: this.server.timeoutMs,
         resetTimeoutOnProgress: true,
@@ -157,9 +196,15 @@ export class Upstream {
       return new GatewayError('timeout', `${name} did not answer within ${this.server.timeoutMs / 1000} s`);
     if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed)
       return new GatewayError('ended', `${name} stopped during the call; it starts again on the next one`);
-    if (error instanceof UpstreamProtocolError) return new UpstreamRefusal(name, error.code, error.message);
+    if (error instanceof UpstreamProtocolError) return new UpstreamRefusal(error.code, `${name}: ${error.message}`);
     return new GatewayError('upstream_error', `${name} failed: ${error instanceof Error ? error.message.slice(0, 300) : 'unknown error'}`);
   }
+}
+
+/** The call as it is forwarded to another instance: the caller's `_meta` (their verified caller among it) stays here. */
+function forwardedCall(server: string, method: RelayedMethod, params: Record<string, unknown>, caller: Caller, relay: RelayContext): ForwardedCall {
+  const { _meta: _here, ...rest } = params;
+  return { server, method, params: rest, caller: { ...caller, scopes: [...caller.scopes] }, progressToken: relay.progressToken };
 }
 
 /** The result without the upstream's own name stamped in it (2026-07-28): the answer comes from Gatehouse, which stamps its own. */
@@ -168,15 +213,4 @@ function withoutServerInfo(result: Record<string, unknown>): Record<string, unkn
   if (meta === undefined || !(SERVER_INFO_META_KEY in meta)) return result;
   const { [SERVER_INFO_META_KEY]: _upstream, ...rest } = meta;
   return { ...result, _meta: rest };
-}
-
-/** A JSON-RPC error the upstream itself answered: relayed with its code, its message naming the server. */
-export class UpstreamRefusal extends GatewayError {
-  constructor(
-    server: string,
-    readonly code: number,
-    message: string,
-  ) {
-    super('upstream_error', `${server}: ${message}`);
-  }
 }

@@ -3,7 +3,14 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export type SecretPurpose =
-  'signing-key-encryption' | 'authorization-request' | 'csrf' | 'mcp-request-state' | 'upstream-login' | 'upstream-tokens' | 'upstream-secrets';
+  | 'signing-key-encryption'
+  | 'authorization-request'
+  | 'csrf'
+  | 'mcp-request-state'
+  | 'upstream-login'
+  | 'upstream-tokens'
+  | 'upstream-secrets'
+  | 'gateway-forward';
 
 export function deriveKey(masterSecret: string, purpose: SecretPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', masterSecret, 'gatehouse', purpose, 32));

@@ -20,7 +20,8 @@ export interface Cluster {
   baseUrl: string;
   database: TestDatabase;
   env: Record<string, string>;
-  start(port?: number): Promise<Instance>;
+  /** Starts an instance on `port` (BASE_URL's unless given), with `extra` in its environment only. */
+  start(port?: number, extra?: Record<string, string>): Promise<Instance>;
   close(): Promise<void>;
 }
 
@@ -46,9 +47,9 @@ export async function createCluster(delta: Record<string, string> = {}): Promise
     baseUrl,
     database,
     env,
-    async start(port?: number) {
+    async start(port?: number, extra: Record<string, string> = {}) {
       // Tracked from the spawn on, so close() also ends an instance still starting when a test gives up.
-      const instance = spawnInstance(env, port ?? basePort);
+      const instance = spawnInstance({ ...env, ...extra }, port ?? basePort);
       running.add(instance);
       instance.child.once('exit', () => running.delete(instance));
       await untilReady(instance);
@@ -63,7 +64,8 @@ export async function createCluster(delta: Record<string, string> = {}): Promise
 
 function spawnInstance(env: Record<string, string>, port: number): Instance {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, ...env, PORT: String(port) },
+    // Each instance is reached by the others at its own port (the gateway forwards calls there).
+    env: { ...process.env, INTERNAL_URL: `http://127.0.0.1:${port}`, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

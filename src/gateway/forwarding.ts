@@ -1,0 +1,297 @@
+// A call forwarded between instances, to the one that runs the caller's upstream process (its lease holder): the
+// forwarding side (Forwarder) and the serving side (forwardRoute). The call travels as JSON with the verified
+// caller, never the client's token, under a proof only instances can make (forward-proof.ts); the answer streams
+// back as lines of JSON: the call's progress notifications in order, then its result or its error.
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { verifiedCaller, type Caller } from '../caller.js';
+import type { Holder } from '../cluster/leases.js';
+import { readBodyText } from '../http/body.js';
+import type { Logger } from '../log.js';
+import { PROOF_HEADER, type ForwardProof } from './forward-proof.js';
+import { GatewayError, UpstreamRefusal, type GatewayRefusal } from './gateway-error.js';
+import type { ProgressNotification, RelayContext } from './progress-relay.js';
+import type { RelayedMethod, Upstream } from './upstream.js';
+
+/** The internal route; reachable by anyone, served to no one without a proof. */
+export const FORWARD_PATH = '/_gatehouse/forward';
+
+const RELAYED_METHODS = [
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+] as const satisfies readonly RelayedMethod[];
+
+const ForwardedCallSchema = z.object({
+  server: z.string().min(1).max(200),
+  method: z.enum(RELAYED_METHODS),
+  params: z.record(z.string(), z.unknown()),
+  caller: z.object({
+    user: z.object({ id: z.string().min(1), username: z.string() }),
+    clientId: z.string(),
+    scopes: z.array(z.string()),
+    grantId: z.string().optional(),
+  }),
+  progressToken: z.union([z.string(), z.number()]).optional(),
+});
+
+export type ForwardedCall = z.infer<typeof ForwardedCallSchema>;
+
+type AnswerLine =
+  | { notification: ProgressNotification }
+  | { result: Record<string, unknown> }
+  | { error: { reason: GatewayRefusal; message: string; code?: number | undefined } };
+
+/**
+ * The call did not reach the upstream: the instance is unreachable, or refused it before starting it (it no longer
+ * holds the session, or is stopping). Sending it elsewhere cannot run it twice.
+ */
+export class NotDelivered extends Error {
+  override readonly name = 'NotDelivered';
+}
+
+/** How long connecting to an instance may take before it counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 2_000;
+/** The most of an answer read: a relayed result is bounded like the MCP bodies the relay itself answers. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** Errors that mean the request never reached the other instance. */
+const UNREACHED = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+export class Forwarder {
+  // One pool of kept-alive connections per scheme: a forwarded call costs one round trip, not a handshake.
+  readonly #agents = { http: new Agent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
+
+  constructor(private readonly proof: ForwardProof) {}
+
+  /** Sends `call` to `holder`; progress reaches `relay` as it comes, the answer after it. */
+  call(holder: Holder, call: ForwardedCall, relay: RelayContext, timeoutMs: number): Promise<Record<string, unknown>> {
+    const body = JSON.stringify(call);
+    const url = new URL(FORWARD_PATH, holder.url);
+    const secure = url.protocol === 'https:';
+    const request = (secure ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      agent: secure ? this.#agents.https : this.#agents.http,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [PROOF_HEADER]: this.proof.sign(holder.instanceId, body) },
+    });
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      let settled = false;
+      let responded = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(connectTimer);
+        clearTimeout(callTimer);
+        relay.signal.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const fail = (error: Error) => settle(() => reject(error));
+      // Settled first, so the reason given is the one the caller reads, not the closed connection that follows.
+      const abandon = (error: Error) => {
+        fail(error);
+        request.destroy();
+      };
+      const connectTimer = setTimeout(
+        () => abandon(new NotDelivered(`${url.host} did not accept a connection within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
+      request.once('socket', (socket) => {
+        if (!socket.connecting) clearTimeout(connectTimer);
+        else socket.once('connect', () => clearTimeout(connectTimer));
+      });
+      const callTimer = setTimeout(() => abandon(new GatewayError('timeout', `${call.server} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      const onAbort = () => abandon(new GatewayError('ended', 'the call was cancelled'));
+      relay.signal.addEventListener('abort', onAbort, { once: true });
+
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive connection the other side closed just as this request went out: it was never read there.
+        const unreached = UNREACHED.has(error.code ?? '') || (request.reusedSocket && !responded && (error.code === 'ECONNRESET' || error.code === 'EPIPE'));
+        fail(unreached ? new NotDelivered(`${url.host} is unreachable (${error.code ?? error.message})`) : lostDuring(call.server));
+      });
+      request.on('response', (response) => {
+        responded = true;
+        if (response.statusCode !== 200) return void refusal(response).then(fail, fail);
+        readAnswer(response, relay, call.server).then(
+          (result) => settle(() => resolve(result)),
+          (error: Error) => fail(error),
+        );
+      });
+      request.end(body);
+    });
+  }
+
+  close(): void {
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+}
+
+const lostDuring = (server: string) => new GatewayError('ended', `the instance running ${server} stopped during the call; it starts again on the next one`);
+
+/** What a non-200 answer means: 409 and 503 are refusals before anything ran; anything else is a failure. */
+async function refusal(response: IncomingMessage): Promise<Error> {
+  const text = await readSmall(response);
+  if (response.statusCode === 409 || response.statusCode === 503) return new NotDelivered(`the instance refused it (${response.statusCode})`);
+  const description = safeDescription(text);
+  return new GatewayError(
+    'upstream_error',
+    `another Gatehouse instance refused the forwarded call (${response.statusCode}${description ? `: ${description}` : ''})`,
+  );
+}
+
+function readSmall(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      if (text.length < 4096) text += chunk;
+    });
+    response.on('end', () => resolve(text));
+    response.on('error', () => resolve(text));
+  });
+}
+
+function safeDescription(text: string): string | undefined {
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    return typeof body.error === 'string' ? body.error.slice(0, 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the answer's lines: notifications passed on in order, then the result (or the error) after them. */
+function readAnswer(response: IncomingMessage, relay: RelayContext, server: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    let size = 0;
+    let done = false;
+    let notified = Promise.resolve();
+    const finish = (outcome: () => void) => {
+      if (done) return;
+      done = true;
+      // The answer goes out after every notification before it, as on the instance that ran the call.
+      void notified.then(outcome);
+    };
+    const line = (text: string) => {
+      if (text === '') return;
+      let answer: AnswerLine;
+      try {
+        answer = JSON.parse(text) as AnswerLine;
+      } catch {
+        return finish(() => reject(lostDuring(server)));
+      }
+      if ('notification' in answer) {
+        const notification = answer.notification;
+        notified = notified.then(() => relay.notify(notification)).catch(() => undefined);
+      } else if ('result' in answer) finish(() => resolve(answer.result));
+      else if ('error' in answer) finish(() => reject(errorFrom(answer.error)));
+    };
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      size += chunk.length;
+      if (size > MAX_ANSWER_BYTES) {
+        response.destroy();
+        return finish(() => reject(new GatewayError('upstream_error', `${server} answered more than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`)));
+      }
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+        line(buffer.slice(0, end));
+        buffer = buffer.slice(end + 1);
+      }
+    });
+    response.on('end', () => finish(() => reject(lostDuring(server))));
+    response.on('error', () => finish(() => reject(lostDuring(server))));
+    response.on('close', () => finish(() => reject(lostDuring(server))));
+  });
+}
+
+function errorFrom(error: { reason: GatewayRefusal; message: string; code?: number | undefined }): GatewayError {
+  return error.code !== undefined ? new UpstreamRefusal(error.code, error.message) : new GatewayError(error.reason, error.message);
+}
+
+export interface ForwardRouteDeps {
+  /** This instance. */
+  self: Holder;
+  proof: ForwardProof;
+  upstreams: ReadonlyMap<string, Upstream>;
+  /** Whether this instance is home to the session of `owner` at `server` now: it holds the lease and is not stopping. */
+  isHome(server: string, owner: string): boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+  /** Told of a request refused for its proof, for the log and the metrics. */
+  onRefused(reason: string): void;
+}
+
+/** The serving side: checks the proof, then runs the call over this instance's session and streams the answer. */
+export function forwardRoute(deps: ForwardRouteDeps) {
+  return async (c: Context): Promise<Response> => {
+    const read = await readBodyText(c, deps.maxBodyBytes);
+    if (read.tooLarge) return c.json({ error: 'too_large' }, 413);
+    const check = deps.proof.verify(deps.self.instanceId, read.text, c.req.header(PROOF_HEADER));
+    if (!check.ok) {
+      deps.onRefused(check.reason);
+      deps.logger.warn({ reason: check.reason, ip: c.req.header('x-forwarded-for') }, 'forwarded call refused: no valid proof');
+      return c.json({ error: 'forbidden' }, 403);
+    }
+    let call: ForwardedCall;
+    try {
+      call = ForwardedCallSchema.parse(JSON.parse(read.text));
+    } catch {
+      return c.json({ error: 'malformed' }, 400);
+    }
+    const upstream = deps.upstreams.get(call.server);
+    if (!upstream) return c.json({ error: 'unknown_server' }, 404);
+    const caller: Caller = verifiedCaller(call.caller);
+    if (!deps.isHome(call.server, upstream.ownerOf(caller))) return c.json({ error: 'not_home' }, 409);
+
+    const cancelled = new AbortController();
+    c.req.raw.signal.addEventListener('abort', () => cancelled.abort(), { once: true });
+    const encoder = new TextEncoder();
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (answer: AnswerLine) => {
+          try {
+            controller.enqueue(encoder.encode(`${JSON.stringify(answer)}\n`));
+          } catch {
+            // the forwarding instance has gone: nothing to tell
+          }
+        };
+        const relay: RelayContext = {
+          signal: cancelled.signal,
+          progressToken: call.progressToken,
+          notify: async (notification) => send({ notification }),
+        };
+        upstream
+          .serve(caller, call.method, call.params, relay)
+          .then(
+            (result) => send({ result }),
+            (error: unknown) => send({ error: describe(error) }),
+          )
+          .finally(() => {
+            try {
+              controller.close();
+            } catch {
+              // already cancelled
+            }
+          });
+      },
+      cancel() {
+        cancelled.abort();
+      },
+    });
+    return new Response(stream, { headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' } });
+  };
+}
+
+function describe(error: unknown): { reason: GatewayRefusal; message: string; code?: number } {
+  if (error instanceof UpstreamRefusal) return { reason: error.reason, message: error.message, code: error.code };
+  if (error instanceof GatewayError) return { reason: error.reason, message: error.message };
+  return { reason: 'upstream_error', message: 'the call failed on the instance running it' };
+}
