@@ -33,6 +33,8 @@ export interface Config {
   ttl: { accessToken: number; refreshToken: number; authCode: number; refreshGrace: number; session: number };
   corsOrigins: string[];
   logLevel: string;
+  /** LOG_FORMAT: `auto` is human-readable lines at a terminal in development, JSON everywhere else. */
+  logFormat: 'auto' | 'json' | 'pretty';
   /** Which built-in toolset to serve when the library caller gives none; `none` serves only upstream servers. */
   toolset: 'demo' | 'conformance' | 'none';
   /** The upstream MCP servers Gatehouse is the gateway of (SERVERS_FILE, or the library's `servers`). */
@@ -97,8 +99,16 @@ export type GatewayConfig = Pick<
 /** Operations: health, readiness, metrics, the home page and the stylesheet. */
 export type OperationsConfig = Pick<Config, 'baseUrl' | 'metricsToken'>;
 
+/** Settings the operator must change: one line per problem, each naming the setting and the fix. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly problems: string[];
+
+  constructor(problems: string | string[]) {
+    const lines = typeof problems === 'string' ? [problems] : problems;
+    super(lines.join('\n'));
+    this.problems = lines;
+  }
 }
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -112,6 +122,8 @@ export function parseDuration(value: string): number {
   return seconds;
 }
 
+// The kinds of setting, each with the one sentence that says what it takes. describeIssue() puts the setting's
+// name before it and the value given after it: "PORT must be a whole number between 1 and 65535 (got "abc")".
 const duration = (fallback: string) =>
   z
     .string()
@@ -119,30 +131,70 @@ const duration = (fallback: string) =>
     .transform((value, ctx) => {
       try {
         return parseDuration(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration longer than zero: seconds, or a number with s, m, h or d (e.g. 90s, 10m, 12h, 30d)' });
         return z.NEVER;
       }
     });
+
+const wholeNumber = (fallback: number, min: number, max?: number) =>
+  z
+    .string()
+    .default(String(fallback))
+    .transform((value, ctx) => {
+      const number = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+      if (number >= min && (max === undefined || number <= max)) return number;
+      ctx.addIssue({ code: 'custom', message: `must be a whole number ${max === undefined ? `of at least ${min}` : `between ${min} and ${max}`}` });
+      return z.NEVER;
+    });
+
+const oneOf = (options: readonly unknown[]) =>
+  options.length <= 2 ? options.join(' or ') : `one of ${options.slice(0, -1).join(', ')} or ${String(options.at(-1))}`;
+
+// Their values are never repeated back, not even to the operator's own terminal: it may be a shared log.
+const SECRET_SETTING = /SECRET|PASSWORD|_TOKEN$/;
+
+/** A URL as it may be shown: without the password in it. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1@');
+}
+
+/** One line for one invalid setting: its name, what it takes, and (unless it is a secret) what it got. */
+function describeIssue(key: string, issue: z.core.$ZodIssue, value: unknown): string {
+  const expected =
+    issue.code === 'invalid_value'
+      ? `must be ${oneOf(issue.values)}`
+      : issue.code === 'invalid_format' && issue.format === 'url'
+        ? 'must be an absolute URL such as https://collector.example.com:4318'
+        : issue.code === 'too_small' && issue.origin === 'string'
+          ? `must be at least ${issue.minimum} characters`
+          : issue.code === 'too_big' && issue.origin === 'string'
+            ? `must be at most ${issue.maximum} characters`
+            : issue.message;
+  const line = /^(must|is|needs) /.test(expected) ? `${key} ${expected}` : `${key}: ${expected}`;
+  if (typeof value !== 'string' || SECRET_SETTING.test(key)) return line;
+  const shown = withoutPassword(value);
+  return `${line} (got ${JSON.stringify(shown.length > 80 ? `${shown.slice(0, 80)}…` : shown)})`;
+}
 
 const blankAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(3000, 1, 65535),
   HOST: z.string().optional(),
   BASE_URL: z.string().optional(),
   DATABASE_URL: z
     .string()
     .default('sqlite:data/gatehouse.db')
-    .refine((url) => /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(url), 'use sqlite:PATH, sqlite::memory: or postgres://…'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    .refine((url) => /^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(url), 'must be sqlite:PATH, sqlite::memory: or postgres://…'),
+  DATABASE_POOL_SIZE: wholeNumber(10, 1, 200),
   SHUTDOWN_TIMEOUT: duration('10'),
   REDIS_URL: z.string().optional(),
   REDIS_PREFIX: z.string().max(100).default('gatehouse:'),
   JWT_SECRET: z.string().optional(),
   ADMIN_USERNAME: z.string().min(1).max(64).default('admin'),
-  ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').max(256).optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   ACCESS_TOKEN_TTL: duration('3600'),
   REFRESH_TOKEN_TTL: duration('30d'),
   AUTH_CODE_TTL: duration('60'),
@@ -150,6 +202,7 @@ const EnvSchema = z.object({
   SESSION_TTL: duration('1d'),
   CORS_ORIGINS: z.string().default('https://claude.ai,https://claude.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   TOOLSET: z.enum(['demo', 'conformance', 'none']).default('demo'),
   SERVERS_FILE: z.string().optional(),
   SERVER_IDLE_TIMEOUT: duration('10m'),
@@ -162,8 +215,8 @@ const EnvSchema = z.object({
   REGISTRATION_ALLOWED_REDIRECTS: z
     .string()
     .default('https://claude.ai/api/mcp/auth_callback,https://claude.com/api/mcp/auth_callback,https://chatgpt.com/connector_platform_oauth_redirect,loopback'),
-  REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(100),
-  REGISTRATION_RATE_LIMIT_GLOBAL: z.coerce.number().int().min(1).default(2000),
+  REGISTRATION_RATE_LIMIT: wholeNumber(100, 1),
+  REGISTRATION_RATE_LIMIT_GLOBAL: wholeNumber(2000, 1),
   TRUST_PROXY: z
     .string()
     .default('0')
@@ -172,15 +225,15 @@ const EnvSchema = z.object({
       if (value === 'false') return 0;
       const hops = Number(value);
       if (Number.isInteger(hops) && hops >= 0 && hops <= 10) return hops;
-      ctx.addIssue({ code: 'custom', message: 'use the number of proxies in front of Gatehouse (0 to 10), or true for one' });
+      ctx.addIssue({ code: 'custom', message: 'must be the number of proxies in front of Gatehouse (0 to 10), or true for one' });
       return z.NEVER;
     }),
-  RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
-  RATE_LIMIT_PER_CLIENT: z.coerce.number().int().min(1).default(300),
+  RATE_LIMIT_PER_IP: wholeNumber(600, 1),
+  RATE_LIMIT_PER_CLIENT: wholeNumber(300, 1),
   INTROSPECTION_CLIENTS: z.string().default(''),
   CLIENTS_FILE: z.string().optional(),
   CIMD_ALLOW_LOCAL: z.enum(['true', 'false']).default('false'),
-  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().default('gatehouse'),
   BRAND_NAME: z.string().min(1).max(60).default('Gatehouse'),
@@ -189,13 +242,26 @@ const EnvSchema = z.object({
     .max(100_000)
     .refine(
       (url) => /^(https:\/\/|data:image\/(png|svg\+xml|jpeg|webp|gif);)/.test(url) || /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(url),
-      'use an https URL or a data:image/… URL',
+      'must be an https URL or a data:image/… URL',
     )
     .optional(),
   ...AUTH_ENV,
 });
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+type Settings = z.output<typeof EnvSchema>;
+
+/** Each setting on its own: an invalid one adds its line to `problems`, and its default stands in for the checks after. */
+function parseSettings(env: Record<string, unknown>, problems: string[]): Settings {
+  const settings: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(EnvSchema.shape) as [string, z.ZodType][]) {
+    const parsed = schema.safeParse(env[key]);
+    if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(key, issue, env[key])));
+    settings[key] = parsed.success ? parsed.data : schema.safeParse(undefined).data;
+  }
+  return settings as Settings;
+}
 
 /** Reads `.env` from the working folder (when present) under the process environment, which wins. */
 export function readEnvironment(cwd = process.cwd()): Environment {
@@ -206,18 +272,32 @@ export function readEnvironment(cwd = process.cwd()): Environment {
 
 export function loadConfig(env: Environment = readEnvironment()): Config {
   const cleaned = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, blankAsUnset(value)]));
-  const parsed = EnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
-  }
-  const e = parsed.data;
+  // Every problem is reported at once, one line each, rather than one per restart (a deploy each, on a PaaS).
+  const problems: string[] = [];
+  const e = parseSettings(cleaned, problems);
   const production = e.NODE_ENV === 'production';
+  const check = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined as T; // never used: loadConfig throws below
+    }
+  };
 
-  // In production the public URL cannot be guessed (a PaaS ends TLS in front): a localhost issuer would break every client.
-  if (production && !e.BASE_URL)
-    throw new ConfigError('BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com');
-  const baseUrl = normalizeBaseUrl(e.BASE_URL ?? `http://localhost:${e.PORT}`, production);
+  const baseUrl = check(() => {
+    // In production the public URL cannot be guessed (a PaaS ends TLS in front): a localhost issuer would break every client.
+    if (production && !e.BASE_URL)
+      throw new ConfigError('BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com');
+    return normalizeBaseUrl(e.BASE_URL ?? `http://localhost:${e.PORT}`, production);
+  });
+  const corsOrigins = check(() => parseOrigins(e.CORS_ORIGINS));
+  const servers = check(() => (e.SERVERS_FILE ? serversFrom(e.SERVERS_FILE, env) : []));
+  const allowLocal = check(() => cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production));
+  const auth = check(() => readAuthConfig(e));
+  check(() => checkJwtSecret(e.JWT_SECRET, production, e.DATABASE_URL));
+  if (problems.length > 0) throw new ConfigError(problems);
   const dataDir = dataDirFor(e.DATABASE_URL);
   return {
     nodeEnv: e.NODE_ENV,
@@ -229,7 +309,7 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
     redisUrl: e.REDIS_URL,
     redisPrefix: e.REDIS_PREFIX,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT * 1000,
-    jwtSecret: resolveJwtSecret(e.JWT_SECRET, production, e.DATABASE_URL, dataDir),
+    jwtSecret: resolveJwtSecret(e.JWT_SECRET, e.DATABASE_URL, dataDir),
     dataDir,
     admin: { username: e.ADMIN_USERNAME, password: e.ADMIN_PASSWORD },
     ttl: {
@@ -239,10 +319,11 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
       refreshGrace: e.REFRESH_TOKEN_GRACE,
       session: e.SESSION_TTL,
     },
-    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    corsOrigins,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     toolset: e.TOOLSET,
-    servers: e.SERVERS_FILE ? serversFrom(e.SERVERS_FILE, env) : [],
+    servers,
     serverIdleTimeoutMs: e.SERVER_IDLE_TIMEOUT * 1000,
     inheritedEnvironment: inheritedEnvironment(env),
     internalUrl: e.INTERNAL_URL?.replace(/\/$/, ''),
@@ -261,8 +342,8 @@ export function loadConfig(env: Environment = readEnvironment()): Config {
       .filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     clientsFile: e.CLIENTS_FILE,
-    cimdAllowLocal: cimdAllowLocal(e.CIMD_ALLOW_LOCAL === 'true', production),
-    auth: readAuthConfig(e),
+    cimdAllowLocal: allowLocal,
+    auth,
     metricsToken: e.METRICS_TOKEN,
     brand: { name: e.BRAND_NAME, logoUrl: e.BRAND_LOGO_URL },
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
@@ -324,14 +405,19 @@ function dataDirFor(databaseUrl: string): string {
   return resolve('data');
 }
 
-function resolveJwtSecret(value: string | undefined, production: boolean, databaseUrl: string, dataDir: string): string {
+function checkJwtSecret(value: string | undefined, production: boolean, databaseUrl: string): void {
   if (value !== undefined) {
     if (value.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters (try: openssl rand -base64 48)');
-    return value;
+    return;
   }
   if (production) throw new ConfigError('JWT_SECRET is required when NODE_ENV=production (try: openssl rand -base64 48)');
   // Instances sharing a database must share the secret that encrypts its signing keys.
   if (!databaseUrl.startsWith('sqlite:')) throw new ConfigError('JWT_SECRET is required with PostgreSQL: every instance must use the same one');
+}
+
+/** The checked JWT_SECRET, or the one generated into the data folder (written only once the settings are valid). */
+function resolveJwtSecret(value: string | undefined, databaseUrl: string, dataDir: string): string {
+  if (value !== undefined) return value;
   // An in-memory database forgets everything on exit, so its secret need not outlive the process either.
   if (databaseUrl === 'sqlite::memory:') return randomBytes(48).toString('base64url');
   const file = join(dataDir, 'jwt-secret');

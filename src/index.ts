@@ -9,7 +9,7 @@ import { loadConfig, readEnvironment, type Config, type Environment } from './co
 import { parseServers } from './gateway/servers-file.js';
 import { ensureFirstUser } from './identity/first-user.js';
 import { KeyStore } from './keys/key-store.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, logFormatFor, type Logger } from './log.js';
 import type { Toolset } from './mcp/toolset.js';
 import type { Gateway } from './parts/gateway.js';
 import { RevocationList } from './resource/revocation-list.js';
@@ -27,6 +27,7 @@ import { KnownClients } from './oauth/known-clients.js';
 import { MetadataDocuments } from './oauth/metadata-documents.js';
 import { PINNED_METADATA_DOCUMENTS } from './oauth/pinned-documents.js';
 import { readClientsFile, storePreregisteredClient } from './oauth/preregistered-clients.js';
+import { databaseProblem, redisProblem, signingKeysProblem } from './startup.js';
 
 export interface GatehouseOptions {
   /** Settings as environment variables; defaults to the process environment and `.env`. */
@@ -64,6 +65,8 @@ export interface Gatehouse {
   gateway: Gateway | undefined;
   /** Set on the very first start when ADMIN_PASSWORD was not given: show it to the operator once. */
   generatedAdminPassword: string | undefined;
+  /** True on the very first start, when this instance created the first user (`config.admin.username`). */
+  createdFirstUser: boolean;
   close(): Promise<void>;
 }
 
@@ -71,20 +74,30 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
   const env = options.env ?? readEnvironment();
   const loaded = loadConfig(env);
   const config: Config = options.servers ? { ...loaded, servers: parseServers(options.servers, 'options.servers', env) } : loaded;
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logFormat = logFormatFor(config.logFormat, { tty: Boolean(process.stdout.isTTY), nodeEnv: config.nodeEnv });
+  const logger = options.logger ?? createLogger(config.logLevel, undefined, logFormat);
   const storage = await openStorage(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     onError: (error) => logger.warn({ err: error }, 'database connection lost; it will be reopened for the next query'),
     connectAttempts: 10,
+    onRetry: (error, attempt, delayMs) => logger.warn({ attempt, reason: error.message }, `the database is not reachable yet; trying again in ${delayMs} ms`),
+  }).catch((error: unknown) => {
+    throw databaseProblem(error, config.databaseUrl) ?? error;
   });
   const stops: (() => unknown)[] = [];
   try {
-    const redis = config.redisUrl ? await connectRedis(config.redisUrl, config.redisPrefix, logger, randomUUID()) : undefined;
+    const redis = config.redisUrl
+      ? await connectRedis(config.redisUrl, config.redisPrefix, logger, randomUUID()).catch((error: unknown) => {
+          throw redisProblem(error, config.redisUrl!);
+        })
+      : undefined;
     if (redis) stops.push(() => redis.close());
-    const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true });
+    const keys = await KeyStore.open(storage.signingKeys, config.jwtSecret, { watch: true }).catch((error: unknown) => {
+      throw signingKeysProblem(error, config, env) ?? error;
+    });
     stops.push(() => keys.stop());
     // A first password account only where passwords are how people sign in.
-    const generatedAdminPassword = config.auth.local ? await ensureFirstUser(storage.users, config.admin) : undefined;
+    const firstUser = config.auth.local ? await ensureFirstUser(storage.users, config.admin) : undefined;
     const revocations = await RevocationList.start(storage.grants, { retentionMs: (config.ttl.accessToken + 60) * 1000, pollMs: 2000 });
     stops.push(() => revocations.stop());
     if (redis) stops.push(await fanOutRevocations(storage.grants, redis, (grantId) => revocations.add(grantId)));
@@ -139,7 +152,8 @@ export async function createGatehouse(options: GatehouseOptions = {}): Promise<G
       keys,
       logger,
       gateway,
-      generatedAdminPassword,
+      generatedAdminPassword: firstUser?.generatedPassword,
+      createdFirstUser: firstUser !== undefined,
       async close() {
         await close();
         for (const stop of stops.reverse()) await stop();

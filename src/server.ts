@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { ConfigError } from './config.js';
 import { createGatehouse, type Gatehouse } from './index.js';
+import { listenProblem } from './startup.js';
 
 /** Long-lived streams (subscriptions, SSE) are ended at shutdown rather than waited for. */
 const isStream = (request: IncomingMessage) =>
@@ -42,14 +43,26 @@ export async function startServer(): Promise<void> {
   try {
     gatehouse = await createGatehouse();
   } catch (error) {
+    // What the operator can fix is one line each (every invalid setting at once), never a stack trace.
     if (error instanceof ConfigError) {
-      process.stderr.write(`gatehouse: ${error.message}\n`);
+      process.stderr.write(error.problems.map((problem) => `gatehouse: ${problem}\n`).join(''));
       process.exit(1);
     }
     throw error;
   }
   const { config, logger } = gatehouse;
-  const { shutdown } = listen(gatehouse);
+  const { server, shutdown } = listen(gatehouse);
+  const onListenError = (error: Error) => {
+    const problem = listenProblem(error, config.host, config.port);
+    if (!problem) throw error;
+    process.stderr.write(`gatehouse: ${problem}\n`);
+    void gatehouse
+      .close()
+      .catch(() => undefined)
+      .then(() => process.exit(1));
+  };
+  server.once('error', onListenError);
+  server.once('listening', () => server.off('error', onListenError));
   // However Gatehouse ends, its upstream servers' processes end with it.
   process.once('exit', () => gatehouse.gateway?.sessions.killNow());
   if (gatehouse.generatedAdminPassword) {
@@ -57,6 +70,8 @@ export async function startServer(): Promise<void> {
       `\n  First start: created user "${config.admin.username}" with password ${gatehouse.generatedAdminPassword}\n` +
         '  It is shown this once; set ADMIN_PASSWORD before the first start to choose it yourself.\n\n',
     );
+  } else if (gatehouse.createdFirstUser) {
+    process.stdout.write(`\n  First start: created user "${config.admin.username}" with the password from ADMIN_PASSWORD\n\n`);
   }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -100,6 +100,54 @@ describe('config', () => {
     assert.throws(() => loadConfig({ CORS_ORIGINS: 'claude.ai', DATABASE_URL: 'sqlite::memory:' }), /CORS_ORIGINS/);
   });
 
+  it('says, for each kind of setting, what it takes and what it got, and never repeats a secret', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(error.message, error.problems.join('\n'));
+        return error.problems;
+      }
+      assert.fail('loadConfig accepted it');
+    };
+    for (const [env, expected] of [
+      [{ PORT: '0' }, 'PORT must be a whole number between 1 and 65535 (got "0")'],
+      [{ PORT: '3000.5' }, 'PORT must be a whole number between 1 and 65535 (got "3000.5")'],
+      [{ RATE_LIMIT_PER_IP: '-1' }, 'RATE_LIMIT_PER_IP must be a whole number of at least 1 (got "-1")'],
+      [{ SESSION_TTL: '0' }, 'SESSION_TTL must be a duration longer than zero: seconds, or a number with s, m, h or d (e.g. 90s, 10m, 12h, 30d) (got "0")'],
+      [{ CIMD_ALLOW_LOCAL: '1' }, 'CIMD_ALLOW_LOCAL must be true or false (got "1")'],
+      [{ TOOLSET: 'all' }, 'TOOLSET must be one of demo, conformance or none (got "all")'],
+      [
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' },
+        'OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute URL such as https://collector.example.com:4318 (got "collector")',
+      ],
+      [{ DATABASE_URL: 'mysql://app:hunter22@db/app' }, 'DATABASE_URL must be sqlite:PATH, sqlite::memory: or postgres://… (got "mysql://app@db/app")'],
+      [{ METRICS_TOKEN: 'hunter22' }, 'METRICS_TOKEN must be at least 16 characters'],
+      [{ OIDC_NAME: 'x'.repeat(61) }, `OIDC_NAME must be at most 60 characters (got "${'x'.repeat(61)}")`],
+    ] as const) {
+      assert.deepEqual(problems(env), [expected]);
+    }
+    // Every problem at once, the settings' own and those between settings alike, in production as in development.
+    assert.deepEqual(problems({ NODE_ENV: 'production', PORT: 'x', CORS_ORIGINS: 'claude.ai', AUTH_MODE: 'saml' }), [
+      'PORT must be a whole number between 1 and 65535 (got "x")',
+      'BASE_URL is required when NODE_ENV=production: the public https origin clients use, e.g. https://mcp.example.com',
+      'CORS_ORIGINS entry "claude.ai" is not an origin such as https://claude.ai',
+      'AUTH_MODE: "saml" is not one of local, oidc, github, external',
+      'JWT_SECRET is required when NODE_ENV=production (try: openssl rand -base64 48)',
+    ]);
+  });
+
+  it('writes no JWT_SECRET file while the settings are invalid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-config-'));
+    try {
+      assert.throws(() => loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'gatehouse.db')}`, PORT: 'x' }), ConfigError);
+      assert.throws(() => statSync(join(dir, 'jwt-secret')), { code: 'ENOENT' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ PORT: '', BASE_URL: '', DATABASE_URL: 'sqlite::memory:' }).port, 3000);
   });

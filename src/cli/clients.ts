@@ -2,7 +2,7 @@
 // registered itself.
 import { Command } from 'commander';
 import { generateClientSecret, parsePreregisteredClient, storePreregisteredClient } from '../oauth/preregistered-clients.js';
-import { iso, printFields, printJson, printTable, runCommand, UsageError, withStorage } from './run.js';
+import { InvalidUsage, iso, localTime, printFields, printJson, printTable, Refused, runCommand, withStorage } from './run.js';
 
 /** Longer than the revocation poll of running instances (every 2 s: RevocationList in src/index.ts). */
 const REVOCATION_POLL_WAIT_MS = 3_000;
@@ -23,9 +23,9 @@ export function clientsCommand(): Command {
     .option('--auth-method <method>', 'client_secret_basic (default) or client_secret_post')
     .option('--json', 'print JSON')
     .action((options) =>
-      runCommand(() =>
-        withStorage(async (storage) => {
-          if (options.public && options.secret) throw new UsageError('--public and --secret exclude each other');
+      runCommand(async () => {
+        if (options.public && options.secret) throw new InvalidUsage('--public and --secret exclude each other');
+        await withStorage(async (storage) => {
           const secret = options.public ? undefined : (options.secret ?? generateClientSecret());
           const client = parsePreregisteredClient({
             client_id: options.id,
@@ -34,7 +34,7 @@ export function clientsCommand(): Command {
             ...(options.name && { client_name: options.name }),
             ...(options.public ? { token_endpoint_auth_method: 'none' } : options.authMethod && { token_endpoint_auth_method: options.authMethod }),
           });
-          if (await storage.clients.find(client.client_id)) throw new UsageError(`a client ${client.client_id} already exists`);
+          if (await storage.clients.find(client.client_id)) throw new Refused(`a client ${client.client_id} already exists`);
           await storePreregisteredClient(storage.clients, client);
           await storage.audit.record({
             type: 'client.registered',
@@ -42,11 +42,11 @@ export function clientsCommand(): Command {
             detail: { clientName: client.metadata.client_name ?? null, redirectUris: client.metadata.redirect_uris, via: 'command line' },
           });
           const result = { client_id: client.client_id, ...(secret && { client_secret: secret }), ...client.metadata };
-          if (options.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+          if (options.json) return printJson(result);
           process.stdout.write(`Created client ${client.client_id}\n`);
           if (secret && !options.secret) process.stdout.write(`Client secret (shown once): ${secret}\n`);
-        }),
-      ),
+        });
+      }),
     );
 
   clients
@@ -62,10 +62,10 @@ export function clientsCommand(): Command {
             kind: client.kind,
             name: client.metadata.client_name ?? '',
             auth: client.metadata.token_endpoint_auth_method,
-            created: new Date(client.createdAt).toISOString(),
+            created: client.createdAt,
           }));
-          if (options.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          printTable(rows);
+          if (options.json) return printJson(rows.map((row) => ({ ...row, created: iso(row.created) })));
+          printTable(rows.map((row) => ({ ...row, created: localTime(row.created) })));
         }),
       ),
     );
@@ -79,7 +79,7 @@ export function clientsCommand(): Command {
       runCommand(() =>
         withStorage(async (storage) => {
           const client = await storage.clients.find(clientId);
-          if (!client) throw new UsageError(`no client ${clientId}`);
+          if (!client) throw new Refused(`no client ${clientId}`);
           const activeGrants = await storage.grants.countActiveForClient(clientId);
           // The secret and registration token are stored hashed and never shown; only whether there is a secret.
           const shown = {
@@ -92,6 +92,7 @@ export function clientsCommand(): Command {
           if (options.json) return printJson({ ...shown, metadata: client.metadata });
           printFields({
             ...Object.fromEntries(Object.entries(shown).map(([name, value]) => [name, String(value)])),
+            created: localTime(client.createdAt),
             ...Object.fromEntries(
               Object.entries(client.metadata).map(([name, value]) => [
                 name,
@@ -117,7 +118,7 @@ export function clientsCommand(): Command {
           const grants = new Map((await storage.grants.list({ clientId })).map((grant) => [grant.id, grant]));
           // Deleting records its grants as revoked (running instances poll for that, and hear of it over Redis).
           const revoked = await storage.clients.delete(clientId);
-          if (!revoked) throw new UsageError(`no client ${clientId}`);
+          if (!revoked) throw new Refused(`no client ${clientId}`);
           for (const grantId of revoked) {
             const userId = grants.get(grantId)?.userId;
             await storage.audit.record({ type: 'grant.revoked', userId, clientId, detail: { grantId, reason: 'client removed from the command line' } });

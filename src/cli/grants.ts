@@ -1,6 +1,6 @@
 // `gatehouse grants list|revoke`: who allowed which client, and ending that consent with every token it issued.
 import { Command } from 'commander';
-import { iso, printJson, printTable, runCommand, UsageError, withStorage } from './run.js';
+import { iso, localTime, printJson, printTable, Refused, runCommand, withStorage } from './run.js';
 import { findUser } from './users.js';
 
 export function grantsCommand(): Command {
@@ -17,30 +17,32 @@ export function grantsCommand(): Command {
       runCommand(() =>
         withStorage(async (storage) => {
           const user = options.user === undefined ? undefined : await findUser(storage, options.user);
-          if (options.client !== undefined && !(await storage.clients.find(options.client))) throw new UsageError(`no client ${options.client}`);
+          if (options.client !== undefined && !(await storage.clients.find(options.client))) throw new Refused(`no client ${options.client}`);
           const listed = await storage.grants.list({ userId: user?.id, clientId: options.client, includeRevoked: Boolean(options.all) });
-          const rows = listed.map((grant) => ({
-            id: grant.id,
-            user: grant.username,
-            user_id: grant.userId,
-            client_id: grant.clientId,
-            client_name: grant.clientName,
-            scopes: grant.scope.split(' ').filter(Boolean),
-            resource: grant.resource,
-            created: iso(grant.createdAt)!,
-            last_used: iso(grant.lastUsedAt)!,
-            revoked: iso(grant.revokedAt),
-          }));
-          if (options.json) return printJson(rows);
+          if (options.json)
+            return printJson(
+              listed.map((grant) => ({
+                id: grant.id,
+                user: grant.username,
+                user_id: grant.userId,
+                client_id: grant.clientId,
+                client_name: grant.clientName,
+                scopes: grant.scope.split(' ').filter(Boolean),
+                resource: grant.resource,
+                created: iso(grant.createdAt)!,
+                last_used: iso(grant.lastUsedAt)!,
+                revoked: iso(grant.revokedAt),
+              })),
+            );
           printTable(
-            rows.map((row) => ({
-              id: row.id,
-              user: row.user,
-              client: row.client_name ?? row.client_id,
-              scopes: row.scopes.join(' '),
-              created: row.created,
-              last_used: row.last_used,
-              ...(options.all && { revoked: row.revoked ?? '' }),
+            listed.map((grant) => ({
+              id: grant.id,
+              user: grant.username,
+              client: grant.clientName ?? grant.clientId,
+              scopes: grant.scope.split(' ').filter(Boolean).join(' '),
+              created: localTime(grant.createdAt),
+              last_used: localTime(grant.lastUsedAt),
+              ...(options.all && { revoked: localTime(grant.revokedAt) }),
             })),
           );
         }),
@@ -55,8 +57,8 @@ export function grantsCommand(): Command {
       runCommand(() =>
         withStorage(async (storage) => {
           const grant = await storage.grants.find(grantId);
-          if (!grant) throw new UsageError(`no grant ${grantId}`);
-          if (grant.revokedAt !== null) throw new UsageError(`grant ${grantId} was already revoked at ${iso(grant.revokedAt)}`);
+          if (!grant) throw new Refused(`no grant ${grantId}`);
+          if (grant.revokedAt !== null) throw new Refused(`grant ${grantId} was already revoked at ${localTime(grant.revokedAt)}`);
           // Through the repository, so withStorage announces it over Redis; instances also poll the database.
           if (await storage.grants.revoke(grant.id, Date.now())) {
             await storage.audit.record({

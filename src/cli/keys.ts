@@ -2,9 +2,7 @@
 import { Command } from 'commander';
 import { parseDuration } from '../config.js';
 import { rotateKeys } from '../keys/key-store.js';
-import { printTable, runCommand, UsageError, withStorage } from './run.js';
-
-const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+import { InvalidUsage, iso, localTime, printJson, printTable, runCommand, withStorage } from './run.js';
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('manage signing keys');
@@ -13,26 +11,37 @@ export function keysCommand(): Command {
     .command('list')
     .description('list signing keys: when each signs, and when it leaves the JWKS')
     .option('--json', 'print JSON')
-    .action((options) =>
+    .action((options: { json?: boolean }) =>
       runCommand(() =>
         withStorage(async (storage) => {
           const now = Date.now();
-          const rows = (await storage.signingKeys.listAll()).map((key) => ({
-            kid: key.kid,
-            status:
-              key.retiredAt !== null && key.retiredAt <= now
-                ? 'retired'
-                : key.activatesAt > now
-                  ? 'published, not signing yet'
-                  : key.retiredAt
-                    ? 'retiring'
-                    : 'signing',
-            created: iso(key.createdAt),
-            signs_from: iso(key.activatesAt),
-            retires: iso(key.retiredAt),
+          const keys = (await storage.signingKeys.listAll()).map(({ kid, createdAt, activatesAt, retiredAt }) => ({
+            kid,
+            status: retiredAt !== null && retiredAt <= now ? 'retired' : activatesAt > now ? 'published, not signing yet' : retiredAt ? 'retiring' : 'signing',
+            createdAt,
+            activatesAt,
+            retiredAt,
           }));
-          if (options.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-          printTable(rows);
+          // JSON as it always was: ISO times, and "" for a key that is not retiring.
+          if (options.json)
+            return printJson(
+              keys.map((key) => ({
+                kid: key.kid,
+                status: key.status,
+                created: iso(key.createdAt),
+                signs_from: iso(key.activatesAt),
+                retires: iso(key.retiredAt) ?? '',
+              })),
+            );
+          printTable(
+            keys.map((key) => ({
+              kid: key.kid,
+              status: key.status,
+              created: localTime(key.createdAt),
+              signs_from: localTime(key.activatesAt),
+              retires: localTime(key.retiredAt),
+            })),
+          );
         }),
       ),
     );
@@ -43,15 +52,15 @@ export function keysCommand(): Command {
     .option('--activate-in <duration>', 'how long the new key is published before it signs (e.g. 10m)', '10m')
     .option('--immediately', 'sign with the new key now and retire the old ones now (a compromised key): their tokens stop working')
     .option('--json', 'print JSON')
-    .action((options) =>
-      runCommand(() =>
-        withStorage(async (storage, config) => {
-          let delay: number;
-          try {
-            delay = options.immediately ? 0 : parseDuration(options.activateIn) * 1000;
-          } catch (error) {
-            throw new UsageError(`--activate-in: ${(error as Error).message}`);
-          }
+    .action((options: { activateIn: string; immediately?: boolean; json?: boolean }) =>
+      runCommand(async () => {
+        let delay: number;
+        try {
+          delay = options.immediately ? 0 : parseDuration(options.activateIn) * 1000;
+        } catch (error) {
+          throw new InvalidUsage(`--activate-in: ${(error as Error).message}`);
+        }
+        await withStorage(async (storage, config) => {
           const rotation = await rotateKeys(storage.signingKeys, config.jwtSecret, {
             activationDelayMs: delay,
             accessTokenTtlMs: config.ttl.accessToken * 1000,
@@ -61,11 +70,11 @@ export function keysCommand(): Command {
             type: 'key.rotated',
             detail: { kid: rotation.kid, retiring: rotation.retiring, immediately: Boolean(options.immediately) },
           });
-          if (options.json) return void process.stdout.write(JSON.stringify(rotation, null, 2) + '\n');
-          process.stdout.write(`New key ${rotation.kid} is published now and signs from ${iso(rotation.activatesAt)}.\n`);
-          if (rotation.retiring.length > 0) process.stdout.write(`Retiring ${rotation.retiring.join(', ')} at ${iso(rotation.retiresAt)}.\n`);
-        }),
-      ),
+          if (options.json) return printJson(rotation);
+          process.stdout.write(`New key ${rotation.kid} is published now and signs from ${localTime(rotation.activatesAt)}.\n`);
+          if (rotation.retiring.length > 0) process.stdout.write(`Retiring ${rotation.retiring.join(', ')} at ${localTime(rotation.retiresAt)}.\n`);
+        });
+      }),
     );
 
   return keys;

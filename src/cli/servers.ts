@@ -4,7 +4,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Caller } from '../caller.js';
-import { loadConfig, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { GatewayError } from '../gateway/gateway-error.js';
 import type { AccessRule } from '../gateway/policy.js';
 import { referencesOf, usesUserValues, type UpstreamServer } from '../gateway/servers-file.js';
@@ -15,7 +15,8 @@ import { createLogger } from '../log.js';
 import { CONNECTIONS_PATH, createUpstreams } from '../parts/gateway.js';
 import type { Storage } from '../storage/index.js';
 import type { UpstreamSessionRow } from '../storage/upstream-sessions.js';
-import { iso, printFields, printJson, printTable, runCommand, UsageError, withStorage } from './run.js';
+import { peekConfig } from './database.js';
+import { iso, localTime, printFields, printJson, printTable, Refused, runCommand, withStorage } from './run.js';
 
 /** How far back `servers list` looks in the audit trail for each server's last failed call. */
 const AUDIT_SCAN_LIMIT = 10_000;
@@ -33,7 +34,7 @@ export function serversCommand(): Command {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       runCommand(async () => {
-        if (loadConfig().servers.length === 0) return void process.stdout.write(options.json ? '[]\n' : NO_SERVERS);
+        if (peekConfig().servers.length === 0) return void process.stdout.write(options.json ? '[]\n' : NO_SERVERS);
         await withStorage(async (storage, config) => {
           const listings = await listServers(storage, config.servers);
           if (options.json) return printJson(listings);
@@ -170,7 +171,7 @@ function describeAllow(allow: ServerListing['allow']): string {
 function describeError(error: LastError | null): string {
   if (!error) return '';
   const call = error.target ? `${error.method} ${error.target}` : error.method;
-  return `${error.at} ${call}: ${error.outcome}${error.reason ? ` (${error.reason})` : ''}`;
+  return `${localTime(Date.parse(error.at))} ${call}: ${error.outcome}${error.reason ? ` (${error.reason})` : ''}`;
 }
 
 function printServers(listings: ServerListing[]): void {
@@ -194,7 +195,7 @@ function printServers(listings: ServerListing[]): void {
       user: session.user === '*' ? '(shared)' : session.user,
       pid: session.pid === null ? '' : String(session.pid),
       instance: session.instance,
-      started: session.started,
+      started: localTime(Date.parse(session.started)),
     })),
   );
 }
@@ -230,7 +231,7 @@ class ObservedSessions extends UpstreamSessions {
   }
 }
 
-class ServerTestFailed extends UsageError {}
+class ServerTestFailed extends Refused {}
 
 async function testServer(
   storage: Storage,
@@ -242,7 +243,7 @@ async function testServer(
   const configured = config.servers.find((server) => server.name === name);
   if (!configured) {
     const known = config.servers.map((server) => server.name);
-    throw new UsageError(
+    throw new Refused(
       known.length === 0
         ? `no server ${name}: SERVERS_FILE is not set, or every server in it is disabled`
         : `no server ${name}; the servers are ${known.join(', ')}`,
@@ -336,7 +337,7 @@ async function callerFor(storage: Storage, config: Config, server: UpstreamServe
   if (username === undefined && !needsUser) return { user: { id: '*', username: '*' }, clientId, scopes: [] };
   const wanted = username ?? config.admin.username;
   const user = await storage.users.findByUsername(wanted);
-  if (!user) throw new UsageError(username === undefined ? `no user ${wanted} (ADMIN_USERNAME): name one with --user` : `no user ${wanted}`);
+  if (!user) throw new Refused(username === undefined ? `no user ${wanted} (ADMIN_USERNAME): name one with --user` : `no user ${wanted}`);
   return { user: { id: user.id, username: user.username }, clientId, scopes: [] };
 }
 

@@ -4,7 +4,7 @@ import { randomToken } from '../crypto.js';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../identity/passwords.js';
 import type { Storage } from '../storage/index.js';
 import type { User } from '../storage/users.js';
-import { iso, printJson, printTable, runCommand, UsageError, withStorage } from './run.js';
+import { InvalidUsage, iso, localTime, printJson, printTable, Refused, runCommand, withStorage } from './run.js';
 
 // The same bounds as ADMIN_USERNAME and ADMIN_PASSWORD in src/config.ts.
 const MAX_USERNAME_LENGTH = 64;
@@ -26,20 +26,20 @@ export function usersCommand(): Command {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print JSON')
     .action((username: string, options: PasswordOptions & { json?: boolean }) =>
-      runCommand(() =>
-        withStorage(async (storage) => {
-          checkUsername(username);
-          const { password, generated } = await choosePassword(options);
+      runCommand(async () => {
+        checkUsername(username);
+        const { password, generated } = await choosePassword(options);
+        await withStorage(async (storage) => {
           if (!(await storage.users.createUnlessTaken({ username, passwordHash: await hashPassword(password) }))) {
-            throw new UsageError(`a user ${username} already exists`);
+            throw new Refused(`a user ${username} already exists`);
           }
           const user = (await storage.users.findByUsername(username))!;
           await storage.audit.record({ type: 'user.created', userId: user.id, detail: { username, via: 'command line' } });
           if (options.json) return printJson({ id: user.id, username, created: iso(user.createdAt), ...(generated && { password }) });
           process.stdout.write(`Created user ${username}\n`);
           if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
-        }),
-      ),
+        });
+      }),
     );
 
   users
@@ -49,19 +49,23 @@ export function usersCommand(): Command {
     .action((options: { json?: boolean }) =>
       runCommand(() =>
         withStorage(async (storage) => {
-          const rows = (await storage.users.listWithIdentities()).map((user) => ({
-            id: user.id,
-            username: user.username,
-            created: iso(user.createdAt)!,
-            disabled: iso(user.disabledAt),
-            identities: user.identities,
-          }));
-          if (options.json) return printJson(rows);
+          const users = await storage.users.listWithIdentities();
+          if (options.json)
+            return printJson(
+              users.map((user) => ({
+                id: user.id,
+                username: user.username,
+                created: iso(user.createdAt)!,
+                disabled: iso(user.disabledAt),
+                identities: user.identities,
+              })),
+            );
           printTable(
-            rows.map((row) => ({
-              ...row,
-              disabled: row.disabled ?? '',
-              identities: row.identities.map((identity) => (identity.email ? `${identity.issuer} (${identity.email})` : identity.issuer)).join(', '),
+            users.map((user) => ({
+              username: user.username,
+              created: localTime(user.createdAt),
+              disabled: localTime(user.disabledAt),
+              identities: user.identities.map((identity) => (identity.email ? `${identity.issuer} (${identity.email})` : identity.issuer)).join(', '),
             })),
           );
         }),
@@ -76,18 +80,18 @@ export function usersCommand(): Command {
     .option('--password-stdin', 'read the password from the first line of standard input')
     .option('--json', 'print JSON')
     .action((username: string, options: PasswordOptions & { json?: boolean }) =>
-      runCommand(() =>
-        withStorage(async (storage) => {
+      runCommand(async () => {
+        const { password, generated } = await choosePassword(options);
+        await withStorage(async (storage) => {
           const user = await findUser(storage, username);
-          const { password, generated } = await choosePassword(options);
           const { sessionsEnded } = await storage.users.changePassword(user.id, await hashPassword(password));
           await storage.audit.record({ type: 'user.password_changed', userId: user.id, detail: { via: 'command line', sessionsEnded } });
           if (options.json) return printJson({ username, sessions_ended: sessionsEnded, ...(generated && { password }) });
           process.stdout.write(`Changed the password of ${username}; ${plural(sessionsEnded, 'session')} ended.\n`);
           if (user.disabledAt !== null) process.stdout.write(`${username} is disabled: run \`gatehouse users enable ${username}\` to let them sign in.\n`);
           if (generated) process.stdout.write(`Password (shown once): ${password}\n`);
-        }),
-      ),
+        });
+      }),
     );
 
   users
@@ -143,7 +147,7 @@ export function usersCommand(): Command {
       runCommand(() =>
         withStorage(async (storage) => {
           const user = await findUser(storage, username);
-          if (!(await storage.users.enable(user.id))) throw new UsageError(`user ${username} is not disabled`);
+          if (!(await storage.users.enable(user.id))) throw new Refused(`user ${username} is not disabled`);
           await storage.audit.record({ type: 'user.enabled', userId: user.id, detail: { via: 'command line' } });
           process.stdout.write(`Enabled ${username}\n`);
         }),
@@ -155,30 +159,30 @@ export function usersCommand(): Command {
 
 export async function findUser(storage: Storage, username: string): Promise<User> {
   const user = await storage.users.findByUsername(username);
-  if (!user) throw new UsageError(`no user ${username}`);
+  if (!user) throw new Refused(`no user ${username}`);
   return user;
 }
 
 // The sign-in form trims what is typed, so a name with outer spaces could never sign in.
 function checkUsername(username: string): void {
-  if (username.trim() === '') throw new UsageError('the username must not be empty');
-  if (username !== username.trim()) throw new UsageError('the username must not start or end with a space');
-  if (username.length > MAX_USERNAME_LENGTH) throw new UsageError(`the username must be at most ${MAX_USERNAME_LENGTH} characters`);
+  if (username.trim() === '') throw new Refused('the username must not be empty');
+  if (username !== username.trim()) throw new Refused('the username must not start or end with a space');
+  if (username.length > MAX_USERNAME_LENGTH) throw new Refused(`the username must be at most ${MAX_USERNAME_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex -- control characters are what this refuses
-  if (/[\u0000-\u001f\u007f]/.test(username)) throw new UsageError('the username must not contain control characters');
+  if (/[\u0000-\u001f\u007f]/.test(username)) throw new Refused('the username must not contain control characters');
 }
 
 async function choosePassword(options: PasswordOptions): Promise<{ password: string; generated: boolean }> {
-  if (options.password !== undefined && options.passwordStdin) throw new UsageError('--password and --password-stdin exclude each other');
+  if (options.password !== undefined && options.passwordStdin) throw new InvalidUsage('--password and --password-stdin exclude each other');
   const given = options.passwordStdin ? await readFirstLine() : options.password;
   if (given === undefined) return { password: randomToken(15), generated: true };
-  if (given.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (given.length > MAX_PASSWORD_LENGTH) throw new UsageError(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (given.length < MIN_PASSWORD_LENGTH) throw new Refused(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (given.length > MAX_PASSWORD_LENGTH) throw new Refused(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`);
   return { password: given, generated: false };
 }
 
 async function readFirstLine(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads a piped password, e.g. `printf %s "$PASSWORD" | gatehouse …`');
+  if (process.stdin.isTTY) throw new InvalidUsage('--password-stdin reads a piped password, e.g. `printf %s "$PASSWORD" | gatehouse …`');
   let text = '';
   process.stdin.setEncoding('utf8');
   for await (const chunk of process.stdin) text += chunk as string;

@@ -24,13 +24,22 @@ export async function connectRedis(url: string, prefix: string, logger: Logger, 
   };
   const commands = new Redis(url, { ...options, lazyConnect: true });
   const subscriber = new Redis(url, { ...options, lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  let lastError: Error | undefined;
   for (const [role, client] of [
     ['commands', commands],
     ['subscriber', subscriber],
   ] as const) {
-    client.on('error', (error) => logger.warn({ err: error, role }, 'Redis connection problem'));
+    client.on('error', (error) => {
+      lastError = error;
+      logger.warn({ err: error, role }, 'Redis connection problem');
+    });
   }
-  await Promise.all([commands.connect(), subscriber.connect()]);
+  // A connection that fails says only "Connection is closed": the error before it says why (ECONNREFUSED…).
+  await Promise.all([commands.connect(), subscriber.connect()]).catch((error: unknown) => {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw lastError ?? error;
+  });
   return {
     commands,
     subscriber,

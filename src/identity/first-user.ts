@@ -3,11 +3,17 @@ import { randomToken } from '../crypto.js';
 import type { UsersRepository } from '../storage/users.js';
 import { hashPassword } from './passwords.js';
 
-/** Returns the generated password when one had to be made up, so the caller can show it once. */
-export async function ensureFirstUser(users: UsersRepository, admin: { username: string; password: string | undefined }): Promise<string | undefined> {
+/**
+ * Undefined when there already was a user (or another instance created it just now); otherwise the first user was
+ * created, and `generatedPassword` is the password made up for it when ADMIN_PASSWORD was not given, to show once.
+ */
+export async function ensureFirstUser(
+  users: UsersRepository,
+  admin: { username: string; password: string | undefined },
+): Promise<{ generatedPassword: string | undefined } | undefined> {
   if ((await users.count()) > 0) return undefined;
   const password = admin.password ?? randomToken(15);
   // Instances starting together on one database may all get here: one creates the user, the others show nothing.
   const created = await users.createUnlessTaken({ username: admin.username, passwordHash: await hashPassword(password) });
-  return created && admin.password === undefined ? password : undefined;
+  return created ? { generatedPassword: admin.password === undefined ? password : undefined } : undefined;
 }

@@ -24,6 +24,14 @@ const ALG = 'ES256';
 const RELOAD_INTERVAL_MS = 30_000;
 const MIN_RELOAD_GAP_MS = 5_000;
 
+/** A stored private key that JWT_SECRET does not open: the secret differs from the one the key was stored with. */
+export class SigningKeysUnreadable extends Error {
+  override readonly name = 'SigningKeysUnreadable';
+  constructor(readonly kid: string) {
+    super(`The signing key ${kid} cannot be decrypted: JWT_SECRET differs from the one it was created with`);
+  }
+}
+
 interface LoadedKey {
   kid: string;
   activatesAt: number;
@@ -104,7 +112,7 @@ export class KeyStore {
     try {
       privateJwk = JSON.parse(decrypt(this.encryptionKey, key.privateJwkEncrypted)) as JWK;
     } catch {
-      throw new Error('The signing key cannot be decrypted: JWT_SECRET differs from the one it was created with');
+      throw new SigningKeysUnreadable(key.kid);
     }
     return (await importJWK(privateJwk, ALG)) as CryptoKey;
   }

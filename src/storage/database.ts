@@ -78,6 +78,7 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`);
+    // The cause keeps the driver's code (ECONNREFUSED, 28P01, SQLITE_CANTOPEN…): start-up retries and explains by it.
+    throw new Error(`Database migration${failed ? ` ${failed.migrationName}` : ''} failed: ${(error as Error)?.message ?? error}`, { cause: error });
   }
 }

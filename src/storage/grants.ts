@@ -120,6 +120,11 @@ export class GrantsRepository {
     });
   }
 
+  /** Creates a grant no code earned: an operator's `gatehouse token`, which has no refresh token. */
+  async create(grant: Omit<Grant, 'revokedAt'>): Promise<void> {
+    await this.#insertGrant(this.db, grant);
+  }
+
   async find(id: string): Promise<Grant | undefined> {
     const row = await this.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toGrant(row);

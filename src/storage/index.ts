@@ -39,12 +39,15 @@ export interface StorageOptions {
   onError?: (error: Error) => void;
   /** How many times to try reaching the database at start (a managed database may come up after the app). */
   connectAttempts?: number;
+  /** Told before each further attempt, so that a wait at start is not a silent one. */
+  onRetry?: (error: Error, attempt: number, delayMs: number) => void;
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', '57P03', '08001', '08006']);
-const isConnectionError = (error: unknown) =>
+const isConnectionError = (error: unknown): boolean =>
   CONNECTION_ERRORS.has((error as { code?: string }).code ?? '') ||
-  /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error).message));
+  /Connection terminated|timeout exceeded when trying to connect/i.test(String((error as Error).message)) ||
+  ((error as Error).cause !== undefined && isConnectionError((error as Error).cause));
 
 export async function openStorage(databaseUrl: string, options: StorageOptions = {}): Promise<Storage> {
   const db = openDatabase(databaseUrl, { poolSize: options.poolSize ?? 10, onError: options.onError ?? (() => undefined) });
@@ -58,7 +61,9 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
         await db.destroy();
         throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+      const delayMs = Math.min(500 * attempt, 5000);
+      options.onRetry?.(error as Error, attempt, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
   const revocations = new RevocationEvents();

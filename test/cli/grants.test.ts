@@ -8,7 +8,7 @@ import { connectRedis } from '../../src/cluster/redis.js';
 import { fanOutRevocations } from '../../src/cluster/revocation-fanout.js';
 import { createLogger } from '../../src/log.js';
 import type { GrantsRepository } from '../../src/storage/grants.js';
-import { assertRefused, cli, json } from '../helpers/cli.js';
+import { assertRefused, cli, databaseLine, json } from '../helpers/cli.js';
 import { onceOnly } from '../helpers/database.js';
 import { ADMIN, CLAUDE_REGISTRATION, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { mcpPost, obtainTokens, registerClient, tokenRequest, type RegisteredClient, type Tokens } from '../helpers/oauth.js';
@@ -164,7 +164,7 @@ describe('gatehouse grants revoke with REDIS_URL', { skip: onceOnly || (!process
       const env = { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_PREFIX: prefix };
       const announced = await cli(gh.databaseUrl, ['grants', 'revoke', first!.id], { env });
       assert.equal(announced.code, 0, announced.stderr);
-      assert.equal(announced.stderr, '');
+      assert.equal(announced.stderr, databaseLine(gh.databaseUrl));
       const deadline = Date.now() + 2000;
       while (!heard.includes(first!.id)) {
         assert.ok(Date.now() < deadline, 'the revocation was announced');
@@ -173,7 +173,8 @@ describe('gatehouse grants revoke with REDIS_URL', { skip: onceOnly || (!process
 
       const unreachable = await cli(gh.databaseUrl, ['grants', 'revoke', second!.id], { env: { REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: prefix } });
       assert.equal(unreachable.code, 0);
-      assert.match(unreachable.stderr, /^gatehouse: could not announce the revocation over Redis .*; instances will see it within seconds\n$/);
+      assert.equal(unreachable.stderr.split('\n')[0] + '\n', databaseLine(gh.databaseUrl));
+      assert.match(unreachable.stderr, /\ngatehouse: could not announce the revocation over Redis .*; instances will see it within seconds\n$/);
       assert.notEqual((await gh.gatehouse.storage.grants.find(second!.id))!.revokedAt, null);
     } finally {
       stop();

@@ -33,8 +33,14 @@ describe('bin/gatehouse.js without a build', { skip: onceOnly }, () => {
       launch(['users', 'passwd', 'nobody']).catch((error: { code: number; stderr: string }) => error),
     ]);
     assert.match(help.stdout, /^Usage: gatehouse \[options\] \[command\]/);
-    for (const command of ['start', 'users', 'clients', 'grants', 'keys', 'audit', 'doctor']) assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['start', 'users', 'clients', 'grants', 'keys', 'audit', 'token', 'doctor'])
+      assert.match(help.stdout, new RegExp(`^  ${command} `, 'm'));
+    // Its database does not exist: refused with exit code 1, and nothing is created.
     assert.equal((refused as { code: number }).code, 1);
-    assert.equal((refused as { stderr: string }).stderr, 'gatehouse: no user nobody\n');
+    assert.equal(
+      (refused as { stderr: string }).stderr,
+      `gatehouse: no database at ${join(dir, 'gatehouse.db')}: run this where Gatehouse runs, set DATABASE_URL, or pass --create\n`,
+    );
+    assert.ok(!existsSync(join(dir, 'gatehouse.db')));
   });
 });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertRefused, cli, json } from '../helpers/cli.js';
+import { assertRefused, cli, databaseLine, json } from '../helpers/cli.js';
 import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { sendMcp } from '../helpers/mcp-request.js';
 import { jsonRpcResult, obtainTokens } from '../helpers/oauth.js';
@@ -120,9 +120,12 @@ describe('gatehouse servers', () => {
     assert.match(lines[0]!, /^NAME +TRANSPORT +ISOLATION +ALLOW +SECRETS +SESSIONS +LAST ERROR$/);
     assert.match(table.stdout, /^memory +stdio +user +users admin; groups eng +1$/m);
     assert.match(table.stdout, /^keyed +http +user +everyone +API_KEY +0$/m);
-    assert.match(table.stdout, /^fixture +stdio +shared +everyone +1 +\S+Z tools\/call wait_forever: refused \(timeout\)$/m);
+    assert.match(table.stdout, /^fixture +stdio +shared +everyone +1 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d tools\/call wait_forever: refused \(timeout\)$/m);
     assert.match(table.stdout, /\nRunning sessions\nSERVER +USER +PID +INSTANCE +STARTED\n/);
-    assert.match(table.stdout, new RegExp(`^memory +admin +${pidOf('memory')} +${label.replace(/[.]/g, '\\.')} +\\S+Z$`, 'm'));
+    assert.match(
+      table.stdout,
+      new RegExp(`^memory +admin +${pidOf('memory')} +${label.replace(/[.]/g, '\\.')} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`, 'm'),
+    );
     assert.match(table.stdout, new RegExp(`^everything +\\(shared\\) +${pidOf('everything')} `, 'm'));
   });
 
@@ -144,7 +147,7 @@ describe('gatehouse servers', () => {
 
     const printed = await run(['servers', 'test', 'memory']);
     assert.equal(printed.code, 0, printed.stderr);
-    assert.equal(printed.stderr, '');
+    assert.equal(printed.stderr, databaseLine(gh.databaseUrl));
     assert.match(printed.stdout, /^server +memory \(stdio, isolation user\)$/m);
     assert.match(printed.stdout, /^user +admin$/m);
     assert.match(printed.stdout, /^protocol +\d{4}-\d{2}-\d{2}$/m);
@@ -160,11 +163,11 @@ describe('gatehouse servers', () => {
   it('warns, in one line, of a per-user server whose processes would share their files', async () => {
     const warned = await run(['servers', 'test', 'notes']);
     assert.equal(warned.code, 0, warned.stderr);
-    assert.equal(warned.stderr, NO_USER_VALUES_WARNING);
+    assert.equal(warned.stderr, databaseLine(gh.databaseUrl) + NO_USER_VALUES_WARNING);
     assert.match(warned.stdout, /^ {2}read_graph$/m);
 
     const asJson = await run(['servers', 'test', 'notes', '--json']);
-    assert.equal(asJson.stderr, NO_USER_VALUES_WARNING);
+    assert.equal(asJson.stderr, databaseLine(gh.databaseUrl) + NO_USER_VALUES_WARNING);
     assert.deepEqual(json(asJson).warnings, [NO_USER_VALUES_WARNING.slice('warning: '.length, -1)]);
   });
 

@@ -79,7 +79,7 @@ describe('gatehouse users', () => {
     assert.deepEqual(users.find((u) => u.username === 'alice')!.identities, []);
     assert.equal(users[0]!.disabled, null);
     assert.ok(!Number.isNaN(Date.parse(users[0]!.created)));
-    assert.match(table.stdout, /^ID\s+USERNAME\s+CREATED\s+DISABLED\s+IDENTITIES\n/);
+    assert.match(table.stdout, /^USERNAME\s+CREATED\s+DISABLED\s+IDENTITIES\n/);
     assert.match(table.stdout, /dana .*https:\/\/idp\.example \(dana@example\.com\)/);
     assert.ok(!listed.stdout.includes('argon2'), 'no password hash is printed');
   });

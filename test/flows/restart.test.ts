@@ -47,7 +47,7 @@ describe('restart safety', () => {
     const { createGatehouse } = await import('../../src/index.js');
     await assert.rejects(
       createGatehouse({ env: { DATABASE_URL: gh.databaseUrl, JWT_SECRET: 'another-secret-another-secret-another-secret', LOG_LEVEL: 'silent' } }),
-      /JWT_SECRET differs/,
+      { name: 'ConfigError', message: /^JWT_SECRET is not the secret the stored signing keys were encrypted with: set JWT_SECRET back/ },
     );
     await gh.close();
   });
