@@ -22,7 +22,7 @@ import { Metrics } from './metrics.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
 import type { KnownClients } from './oauth/known-clients.js';
 import type { Brand } from './pages/brand.js';
-import { isPagePath } from './pages/respond.js';
+import { answerUnrouted, isPagePath } from './pages/respond.js';
 import { mountAuthorizationServer, upstreamProviders } from './parts/authorization-server.js';
 import { mountOperations } from './parts/operations.js';
 import { mountProtectedResource } from './parts/protected-resource.js';
@@ -99,7 +99,8 @@ export function createApp(deps: AppDeps) {
   const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name)), FORWARD_PATH]);
   app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : isPagePath(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
   app.onError(errorResponder(logger, metrics));
-  app.notFound((c) => c.json({ error: 'not_found', error_description: `nothing at ${c.req.path}` }, 404));
+  // Browsers get a page, API clients JSON; 405 where the path takes other methods; and the pages' icon.
+  app.notFound(answerUnrouted(app));
   // Discovery is public: any origin may read it, and it is never behind auth.
   app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'], maxAge: 86400 }));
 

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { Audit } from '../audit.js';
 import { isActive, type UsersRepository } from '../storage/users.js';
-import { LoginPage, type SignInOption } from '../pages/login.js';
+import { LoginPage, type ConnectingApp, type SignInOption } from '../pages/login.js';
 import { ErrorPage } from '../pages/error.js';
 import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
@@ -22,19 +22,26 @@ export interface LoginDeps {
   local: boolean;
   /** Upstream providers offered as buttons. */
   providers: readonly SignInOption[];
+  /** The app a sealed authorization request comes from, so that the page can say what signing in is for. */
+  connecting?: ((sealed: string) => Promise<ConnectingApp | undefined>) | undefined;
 }
 
 /** Where to go after signing in: back into the authorization flow, or to the account page. Never elsewhere. */
 export const afterLogin = (request: string | undefined) => (request ? `/consent?request=${encodeURIComponent(request)}` : '/account');
 
-function tooManyAttempts(c: Context, deps: LoginDeps, request: string | undefined, username: string, seconds: number) {
+async function tooManyAttempts(c: Context, deps: LoginDeps, request: string | undefined, username: string, seconds: number) {
   c.header('Retry-After', String(seconds));
   const minutes = Math.ceil(seconds / 60);
   const error = `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
-  return sendPage(c, LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request, username, error }), { status: 429 });
+  return sendPage(c, LoginPage({ ...(await pageOptions(deps, request)), csrf: deps.csrf.tokenFor(c), request, username, error }), { status: 429 });
 }
 
-const pageOptions = (deps: LoginDeps) => ({ local: deps.local, providers: deps.providers });
+/** What every rendering of the page shows: the ways to sign in, and the app the sign-in is for. */
+const pageOptions = async (deps: LoginDeps, request: string | undefined) => ({
+  local: deps.local,
+  providers: deps.providers,
+  app: request ? await deps.connecting?.(request) : undefined,
+});
 
 export function loginRoutes(deps: LoginDeps) {
   const app = new Hono();
@@ -42,7 +49,7 @@ export function loginRoutes(deps: LoginDeps) {
   app.get('/login', async (c) => {
     const request = c.req.query('request');
     if (await deps.sessions.currentUser(c)) return c.redirect(afterLogin(request), 303);
-    return sendPage(c, LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request }));
+    return sendPage(c, LoginPage({ ...(await pageOptions(deps, request)), csrf: deps.csrf.tokenFor(c), request }));
   });
 
   app.post('/login', async (c) => {
@@ -66,7 +73,7 @@ export function loginRoutes(deps: LoginDeps) {
         userId: user?.id,
         detail: { username: username.slice(0, 64), ...(lock && { lockSeconds: lock }) },
       });
-      const page = LoginPage({ ...pageOptions(deps), csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
+      const page = LoginPage({ ...(await pageOptions(deps, request)), csrf: deps.csrf.tokenFor(c), request, username, error: 'Wrong username or password.' });
       return sendPage(c, page, { status: 401 });
     }
     await deps.throttle.succeeded(username);
@@ -78,11 +85,14 @@ export function loginRoutes(deps: LoginDeps) {
   // Signing out changes state, so it takes a form post; a typed-in /logout lands where the button is.
   app.get('/logout', (c) => c.redirect('/account', 303));
 
+  // "Not you?" on the consent page signs out with the form bound to its request, and the next person signs in to
+  // that same request: on a shared computer, nobody approves an app as whoever signed in before.
   app.post('/logout', async (c) => {
     const form = await readForm(c);
-    if (!deps.csrf.verify(c, form.csrf)) return refusedForm(c);
+    const request = form.request || undefined;
+    if (!deps.csrf.verify(c, form.csrf, request ?? '')) return refusedForm(c);
     await deps.sessions.end(c);
-    return c.redirect('/login', 303);
+    return c.redirect(request ? `/login?request=${encodeURIComponent(request)}` : '/login', 303);
   });
 
   return app;

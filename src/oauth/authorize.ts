@@ -40,9 +40,22 @@ export function authorizeRoute(deps: AuthorizeDeps) {
       }
       if (error instanceof TooManyRequests) {
         c.header('Retry-After', String(error.retryAfterSeconds));
-        return sendPage(c, ErrorPage({ title: 'Too many requests', message: error.description }), { status: 429 });
+        const minutes = Math.ceil(error.retryAfterSeconds / 60);
+        const page = ErrorPage({
+          title: 'Too many requests',
+          message: 'Too many connection requests came from your network in the last minute.',
+          detail: error.description,
+          next: `Wait ${minutes === 1 ? 'a minute' : `${minutes} minutes`}, then connect the app again.`,
+        });
+        return sendPage(c, page, { status: 429 });
       }
-      return sendPage(c, ErrorPage({ title: 'This connection request is not valid', message: error.description }), { status: 400 });
+      const page = ErrorPage({
+        title: 'This connection request is not valid',
+        message: 'The app that sent you here asked in a way this server cannot accept, so nothing was shared with it.',
+        detail: error.description,
+        next: 'Go back to the app and connect again. If it fails the same way, the app’s developer or your administrator can fix it.',
+      });
+      return sendPage(c, page, { status: 400 });
     }
   };
 }

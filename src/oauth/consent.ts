@@ -10,6 +10,7 @@ import { readForm, refusedForm } from '../identity/forms.js';
 import type { SessionManager } from '../identity/sessions.js';
 import { ConsentPage } from '../pages/consent.js';
 import { ErrorPage } from '../pages/error.js';
+import type { ConnectingApp } from '../pages/login.js';
 import { formTargetFor, sendPage } from '../pages/respond.js';
 import type { Client, Storage } from '../storage/index.js';
 import { openAuthorizationRequest, redirectWith } from './authorization-request.js';
@@ -36,7 +37,15 @@ export interface ConsentDeps {
 }
 
 const expired = (c: Context) =>
-  sendPage(c, ErrorPage({ title: 'This request has expired', message: 'The connection request is no longer valid.' }), { status: 400 });
+  sendPage(
+    c,
+    ErrorPage({
+      title: 'This request has expired',
+      message: 'A request to connect an app lasts 15 minutes, and this one has run out or was not made by this server.',
+      next: 'Go back to the app and connect again: it will send you here with a new request.',
+    }),
+    { status: 400 },
+  );
 
 /**
  * A logo is shown only for a client identified by its metadata document, and only from that document's own origin:
@@ -51,6 +60,29 @@ function trustedLogo(client: Client): string | undefined {
 function isLoopbackRedirect(uri: string): boolean {
   const url = new URL(uri);
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** Who the client says it is, and who stands behind that: what both the sign-in and the consent page show. */
+async function describeClient(client: Client, knownClients: ConsentDeps['knownClients']): Promise<ConnectingApp> {
+  const trust = await knownClients.trustOf(client);
+  return {
+    name: client.metadata.client_name,
+    trust: trust.level,
+    impersonates: trust.impersonates?.name,
+    publisherHost: client.kind === 'metadata_document' ? new URL(client.clientId).host : undefined,
+  };
+}
+
+/**
+ * The app a sealed authorization request comes from, for the sign-in page to name, with the trust the consent page
+ * shows (a name the app gave itself is never shown as vouched for). Undefined for a request not ours, or expired.
+ */
+export function connectingApp(deps: Pick<ConsentDeps, 'clients' | 'knownClients' | 'requestKey' | 'issuer'>) {
+  return async (sealed: string): Promise<ConnectingApp | undefined> => {
+    const request = await openAuthorizationRequest(sealed, deps.requestKey, deps.issuer);
+    const client = request && (await deps.clients.find(request.clientId).catch(() => undefined));
+    return client && describeClient(client, deps.knownClients);
+  };
 }
 
 export function consentRoutes(deps: ConsentDeps) {
@@ -72,16 +104,19 @@ export function consentRoutes(deps: ConsentDeps) {
     if (pending instanceof Response) return pending;
     const { sealed, request, user, client } = pending;
     const logoUri = trustedLogo(client);
-    const trust = await deps.knownClients.trustOf(client);
+    const described = await describeClient(client, deps.knownClients);
     const page = ConsentPage({
       csrf: deps.csrf.tokenFor(c, sealed),
       request: sealed,
       username: user.username,
-      clientName: client.metadata.client_name,
-      trust: trust.level,
-      impersonates: trust.impersonates?.name,
-      publisherHost: client.kind === 'metadata_document' ? new URL(client.clientId).host : undefined,
+      clientId: client.clientId,
+      clientName: described.name,
+      trust: described.trust,
+      impersonates: described.impersonates,
+      publisherHost: described.publisherHost,
       logoUri,
+      termsUri: client.metadata.tos_uri,
+      policyUri: client.metadata.policy_uri,
       redirectHost: new URL(request.redirectUri).host || request.redirectUri,
       loopbackOnly: client.metadata.redirect_uris.every(isLoopbackRedirect),
       scopes: request.scope,
@@ -104,7 +139,10 @@ export function consentRoutes(deps: ConsentDeps) {
       const denied = new AccessDenied('the user denied the request');
       return c.redirect(redirectWith(request.redirectUri, { error: denied.code, error_description: denied.description, ...respond }), 303);
     }
-    if (form.decision !== 'approve') return sendPage(c, ErrorPage({ title: 'No decision', message: 'Choose Allow or Deny.' }), { status: 400 });
+    if (form.decision !== 'approve') {
+      const page = ErrorPage({ title: 'No decision', message: 'The form arrived without Allow or Deny chosen.', next: 'Go back and choose Allow or Deny.' });
+      return sendPage(c, page, { status: 400 });
+    }
 
     const code = randomToken();
     const now = deps.now();

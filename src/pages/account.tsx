@@ -25,18 +25,87 @@ export interface ConnectionsView {
   error?: { server: string; name: string; message: string } | undefined;
 }
 
+/** A signed-in browser (src/identity/sessions.ts lists them). */
+export interface BrowserSession {
+  /** An opaque id for the sign-out form: never the session cookie. */
+  ref: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+/** What the last form did, or why it was refused, shown in the section it concerns. */
+export interface AccountNotice {
+  section: 'page' | 'apps' | 'password' | 'sessions';
+  text: string;
+  /** A refusal (role=alert), rather than news of something done (role=status). */
+  error?: boolean;
+}
+
+export interface AccountPageProps {
+  username: string;
+  csrf: string;
+  apps: ConnectedApp[];
+  sessions: BrowserSession[];
+  /** Present when the user has a password here they may change (a local account, with password sign-in on). */
+  password?: { minLength: number; maxLength: number } | undefined;
+  notice?: AccountNotice | undefined;
+  connections?: ConnectionsView | undefined;
+}
+
 /** The longest value the gateway accepts (src/identity/connection-secrets.ts checks it again). */
 const MAX_VALUE_LENGTH = 8192;
 
 const when = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const scopeTitles = (scope: string) =>
+  scope
+    .split(' ')
+    .map((name) => SCOPE_DESCRIPTIONS[name]?.title ?? name)
+    .join(', ');
 
-export function AccountPage(props: { username: string; csrf: string; apps: ConnectedApp[]; connections?: ConnectionsView | undefined }) {
+function Notice(props: { notice: AccountNotice | undefined; section: AccountNotice['section'] }) {
+  const { notice } = props;
+  if (!notice || notice.section !== props.section) return null;
+  return notice.error ? (
+    <p class="error" role="alert">
+      {notice.text}
+    </p>
+  ) : (
+    <p class="notice" role="status">
+      {notice.text}
+    </p>
+  );
+}
+
+export function AccountPage(props: AccountPageProps) {
   return (
     <Layout title="Your account" wide>
-      <h1>Connected apps</h1>
+      <h1>Your account</h1>
       <p class="muted">
-        Signed in as <b>{props.username}</b>. These apps can reach your data through this server until you disconnect them.
+        Signed in as <b>{props.username}</b>.
       </p>
+      <Notice notice={props.notice} section="page" />
+      <ConnectedApps apps={props.apps} notice={props.notice} />
+      {props.connections && props.connections.servers.length > 0 && <Connections csrf={props.csrf} view={props.connections} />}
+      {props.password && <ChangePassword csrf={props.csrf} username={props.username} rules={props.password} notice={props.notice} />}
+      <Sessions csrf={props.csrf} sessions={props.sessions} notice={props.notice} />
+      <form method="post" action="/logout">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <div class="actions">
+          <button type="submit">Sign out</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+function ConnectedApps(props: { apps: ConnectedApp[]; notice: AccountNotice | undefined }) {
+  return (
+    <section id="apps" aria-labelledby="apps-title">
+      <h2 id="apps-title">Connected apps</h2>
+      <p class="muted">These apps can reach your data through this server until you disconnect them.</p>
+      <Notice notice={props.notice} section="apps" />
       {props.apps.length === 0 ? (
         <p>No app is connected.</p>
       ) : (
@@ -57,17 +126,12 @@ export function AccountPage(props: { username: string; csrf: string; apps: Conne
                   <b>{app.clientName}</b>
                   <div class="muted">{app.redirectHost}</div>
                 </td>
-                <td data-label="Access">
-                  {app.scope
-                    .split(' ')
-                    .map((scope) => SCOPE_DESCRIPTIONS[scope]?.title ?? scope)
-                    .join(', ')}
-                </td>
+                <td data-label="Access">{scopeTitles(app.scope)}</td>
                 <td data-label="Connected">{when(app.createdAt)}</td>
                 <td data-label="Last used">{when(app.lastUsedAt)}</td>
                 <td>
-                  <form method="post" action="/account/disconnect">
-                    <input type="hidden" name="csrf" value={props.csrf} />
+                  {/* A GET: it only asks for confirmation; the confirmation's form is the one that revokes. */}
+                  <form method="get" action="/account/disconnect">
                     <input type="hidden" name="grant" value={app.grantId} />
                     <button class="danger" type="submit" aria-label={`Disconnect ${app.clientName}`}>
                       Disconnect
@@ -79,14 +143,145 @@ export function AccountPage(props: { username: string; csrf: string; apps: Conne
           </tbody>
         </table>
       )}
-      {props.connections && props.connections.servers.length > 0 && <Connections csrf={props.csrf} view={props.connections} />}
-      <form method="post" action="/logout">
+    </section>
+  );
+}
+
+/** The second step of disconnecting an app, so a slip of the finger (or of the Enter key) costs nothing. */
+export function DisconnectPage(props: { csrf: string; app: ConnectedApp }) {
+  const { app } = props;
+  return (
+    <Layout title={`Disconnect ${app.clientName}?`}>
+      <h1>Disconnect {app.clientName}?</h1>
+      <p>It will lose access until you connect it again.</p>
+      <p class="muted">
+        <span class="host">{app.redirectHost}</span> · access now: {scopeTitles(app.scope)} · connected {when(app.createdAt)} · last used {when(app.lastUsedAt)}
+      </p>
+      <form method="post" action="/account/disconnect">
         <input type="hidden" name="csrf" value={props.csrf} />
+        <input type="hidden" name="grant" value={app.grantId} />
         <div class="actions">
-          <button type="submit">Sign out</button>
+          <a class="button" href="/account#apps">
+            Cancel
+          </a>
+          <button class="danger" type="submit">
+            Disconnect {app.clientName}
+          </button>
         </div>
       </form>
     </Layout>
+  );
+}
+
+/** A local account's password: the current one to prove it is the owner, the new one twice against typos. */
+function ChangePassword(props: { csrf: string; username: string; rules: { minLength: number; maxLength: number }; notice: AccountNotice | undefined }) {
+  const { minLength, maxLength } = props.rules;
+  return (
+    <section id="password" aria-labelledby="password-title">
+      <h2 id="password-title">Password</h2>
+      <Notice notice={props.notice} section="password" />
+      <form method="post" action="/account/password" class="password-form">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        {/* For password managers, which file the new password under this name; never shown, never focused. */}
+        <input type="text" name="username" autocomplete="username" value={props.username} readonly hidden />
+        <label for="current-password">Current password</label>
+        <input type="password" id="current-password" name="current_password" autocomplete="current-password" required />
+        <label for="new-password">New password</label>
+        <input
+          type="password"
+          id="new-password"
+          name="new_password"
+          autocomplete="new-password"
+          required
+          minlength={minLength}
+          maxlength={maxLength}
+          aria-describedby="new-password-hint"
+        />
+        <p class="muted hint" id="new-password-hint">
+          At least {minLength} characters. Changing it signs you out in every other browser.
+        </p>
+        <label for="new-password-again">New password again</label>
+        <input
+          type="password"
+          id="new-password-again"
+          name="new_password_again"
+          autocomplete="new-password"
+          required
+          minlength={minLength}
+          maxlength={maxLength}
+        />
+        <div class="actions">
+          <button class="primary" type="submit">
+            Change password
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** Where the user is signed in: each browser's session, with a way to end any of them. */
+function Sessions(props: { csrf: string; sessions: BrowserSession[]; notice: AccountNotice | undefined }) {
+  const others = props.sessions.filter((session) => !session.current).length;
+  return (
+    <section id="sessions" aria-labelledby="sessions-title">
+      <h2 id="sessions-title">Signed-in browsers</h2>
+      <p class="muted">Sign out any browser you do not recognise, or no longer use.</p>
+      <Notice notice={props.notice} section="sessions" />
+      <table>
+        <thead>
+          <tr>
+            <th>Browser</th>
+            <th>Signed in</th>
+            <th>Last seen</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.sessions.map((session) => {
+            const browser = session.userAgent ?? 'Unknown browser';
+            return (
+              <tr class={session.current ? 'current' : undefined}>
+                <td>
+                  <b>{browser}</b>
+                  {session.current && <span class="badge">This browser</span>}
+                </td>
+                <td data-label="Signed in">{when(session.createdAt)}</td>
+                <td data-label="Last seen">{session.lastSeenAt === null ? 'not recorded' : when(session.lastSeenAt)}</td>
+                <td>
+                  {session.current ? (
+                    <form method="post" action="/logout">
+                      <input type="hidden" name="csrf" value={props.csrf} />
+                      <button type="submit" aria-label="Sign out this browser">
+                        Sign out
+                      </button>
+                    </form>
+                  ) : (
+                    <form method="post" action="/account/sessions/end">
+                      <input type="hidden" name="csrf" value={props.csrf} />
+                      <input type="hidden" name="session" value={session.ref} />
+                      <button type="submit" aria-label={`Sign out ${browser}, signed in ${when(session.createdAt)}`}>
+                        Sign out
+                      </button>
+                    </form>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {others > 0 && (
+        <form method="post" action="/account/sessions/end-others">
+          <input type="hidden" name="csrf" value={props.csrf} />
+          <div class="actions">
+            <button class="danger" type="submit">
+              Sign out everywhere else
+            </button>
+          </div>
+        </form>
+      )}
+    </section>
   );
 }
 

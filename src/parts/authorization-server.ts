@@ -21,7 +21,7 @@ import { UpstreamTokenVault } from '../identity/upstream/token-vault.js';
 import { authorizeRoute } from '../oauth/authorize.js';
 import { ClientAssertions } from '../oauth/client-assertion.js';
 import type { ClientRegistry } from '../oauth/client-registry.js';
-import { consentRoutes } from '../oauth/consent.js';
+import { connectingApp, consentRoutes } from '../oauth/consent.js';
 import { introspectRoute } from '../oauth/introspect.js';
 import type { KnownClients } from '../oauth/known-clients.js';
 import { authorizationServerMetadata } from '../oauth/metadata.js';
@@ -126,7 +126,8 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
 
   const providers = upstream.providers.map(({ id, label }) => ({ id, label }));
   const throttle = new LoginThrottle(limiters);
-  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle, audit, sourceIp, local: config.auth.local, providers }));
+  const connecting = connectingApp({ clients, knownClients, requestKey, issuer });
+  app.route('/', loginRoutes({ users: storage.users, sessions, csrf, throttle, audit, sourceIp, local: config.auth.local, providers, connecting }));
   if (upstream.providers.length > 0) {
     // Each sign-in starts a fetch upstream: the per-address budget keeps that from being an amplifier.
     app.use('/login/:provider/*', oauthLimit);
@@ -141,7 +142,8 @@ export function mountAuthorizationServer(app: Hono<AppEnv>, deps: AuthorizationS
     servers: gateway.upstreams.map(({ server }) => ({ name: server.name, description: server.description, secrets: server.secrets })),
     secrets: gateway.secrets,
   };
-  app.route('/', accountRoutes({ storage, sessions, csrf, audit, connections }));
+  const passwords = config.auth.local ? { throttle, sourceIp } : undefined;
+  app.route('/', accountRoutes({ storage, sessions, csrf, audit, connections, passwords }));
   app.route(
     '/',
     consentRoutes({

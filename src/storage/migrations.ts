@@ -228,4 +228,15 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('upstream_sessions_seen_at').on('upstream_sessions').column('seen_at').execute();
     },
   },
+  '0009_session_details': {
+    async up(db: Kysely<any>) {
+      // What the account page shows of each signed-in browser: when it was last seen (updated at most every few
+      // minutes) and a summary of its user agent ("Firefox on Linux"), never the whole header. Sessions from before
+      // this migration have neither.
+      await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
+      await db.schema.alterTable('sessions').addColumn('user_agent', 'text').execute();
+      // The account page lists a user's sessions, and a password change ends them.
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+    },
+  },
 };

@@ -77,6 +77,10 @@ export interface SessionsTable {
   user_id: string;
   created_at: number;
   expires_at: number;
+  /** When the browser last used the session, to within a few minutes; null before it was recorded. */
+  last_seen_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The browser and system the session began in ("Firefox on Linux"), summarised from its User-Agent. */
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface NotesTable {

@@ -96,7 +96,7 @@ describe('authorization endpoint', () => {
     assert.match(login.html!, /name="username"/);
     const consent = await browser.submit(new URL('/login', gh.baseUrl), { ...hiddenFields(login.html!), username: ADMIN.username, password: ADMIN.password });
     assert.equal(consent.url.pathname, '/consent');
-    assert.match(consent.html!, /Allow Claude to access your account\?/);
+    assert.match(consent.html!, /Allow Claude to access your Gatehouse account\?/);
     assert.match(consent.html!, /claude\.ai/);
     for (const scope of ['mcp:tools', 'mcp:resources', 'mcp:prompts']) assert.ok(consent.html!.includes(scope), scope);
     assert.equal(consent.page!.headers.get('x-frame-options'), 'DENY');

@@ -102,7 +102,7 @@ describe('client ID metadata documents: pinned', () => {
     const browser = new Browser();
     const login = await browser.go(authorizeUrl(gh, CLAUDE_CODE, 'http://127.0.0.1:40000/callback', pkce().challenge));
     const consent = await browser.submit(new URL('/login', gh.baseUrl), { ...hiddenFields(login.html!), username: ADMIN.username, password: ADMIN.password });
-    assert.match(consent.html!, /Allow Claude Code to access your account\?/);
+    assert.match(consent.html!, /Allow Claude Code to access your Gatehouse account\?/);
     assert.match(consent.html!, /described by <span class="host">claude\.ai<\/span>/);
     assert.match(consent.html!, /runs on your own computer/);
     const claude = await browser.go(authorizeUrl(gh, CLAUDE, 'https://claude.ai/api/mcp/auth_callback', pkce().challenge));

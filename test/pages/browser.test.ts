@@ -1,24 +1,37 @@
 // Sign-in and consent in a real Chromium: a person types a password, reads the consent page, clicks Allow, and the
 // browser lands on the client's loopback callback with a code that exchanges for tokens. Each page is also
-// photographed, on a desktop and a phone, into test-artifacts/screenshots/ (kept out of git) for a human look.
+// photographed, on a desktop and a phone, in light and dark mode, into test-artifacts/screenshots/ (kept out of git)
+// for a human look.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { decodeJwt } from 'jose';
+import type { Browser, Page, Response } from 'playwright-core';
+import { hashPassword } from '../../src/identity/passwords.js';
 import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { authorizationUrl, pkce, registerClient, tokenRequest } from '../helpers/oauth.js';
+import { launchChromium, photograph, photographEverywhere, PHONE, skipWithoutChromium as skip } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
-const SCREENSHOTS = 'test-artifacts/screenshots';
-const PHONE = { width: 390, height: 844 };
+const BOB = { username: 'bob', password: 'bob’s own password 42' };
 
-/** Saves what the person sees, as a test artifact. */
-async function photograph(page: Page, name: string) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+/** Signs in on the page the browser stands on, and waits for where that leads. */
+async function signIn(page: Page, user: { username: string; password: string }, next: RegExp) {
+  await page.fill('#username', user.username);
+  await page.fill('#password', user.password);
+  await Promise.all([page.waitForURL(next), page.click('button[type=submit]')]);
+}
+
+/** Every answer of 400 or more the page's loads got (the icon included), to assert there is none. */
+function failedLoads(page: Page): string[] {
+  const failed: string[] = [];
+  page.on('response', (response: Response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') failed.push(`console: ${message.text()}`);
+  });
+  return failed;
 }
 
 describe('sign-in and consent in Chromium', { skip }, () => {
@@ -37,10 +50,8 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     });
     await new Promise<void>((resolve) => callbackServer.listen(0, '127.0.0.1', resolve));
     callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/callback`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
+    await gh.gatehouse.storage.users.create({ username: BOB.username, passwordHash: await hashPassword(BOB.password) });
   });
   after(async () => {
     await browser?.close();
@@ -52,28 +63,32 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     const client = await registerClient(gh, { redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none', client_name: 'Browser Test App' });
     const { verifier, challenge } = pkce();
     const page = await browser.newPage();
+    const failed = failedLoads(page);
     await page.goto(authorizationUrl(gh, client, { code_challenge: challenge, code_challenge_method: 'S256', scope: 'mcp:tools mcp:prompts' }).href);
 
     assert.equal(new URL(page.url()).pathname, '/login');
     assert.equal(await page.title(), 'Sign in · Acme Tools', 'the deployer’s name, not ours');
     assert.equal(await page.textContent('header.brand'), 'Acme Tools');
-    await photograph(page, 'login');
-    await page.fill('#username', ADMIN.username);
-    await page.fill('#password', ADMIN.password);
-    await Promise.all([page.waitForURL(/\/consent\?/), page.click('button[type=submit]')]);
+    assert.equal(await page.textContent('h1'), 'Sign in to Acme Tools to connect “Browser Test App”', 'what the sign-in is for, the name as unchecked');
+    assert.match((await page.textContent('.trust.unverified'))!, /Unverified app\. It chose this name itself/);
+    assert.equal(await page.evaluate(() => document.compatMode), 'CSS1Compat', 'standards mode, not quirks');
+    await photographEverywhere(page, 'login-to-connect');
+    await signIn(page, ADMIN, /\/consent\?/);
 
-    assert.equal(await page.textContent('h1'), 'Allow Browser Test App to access your account?');
+    assert.equal(await page.evaluate(() => document.compatMode), 'CSS1Compat');
+    assert.equal(await page.textContent('h1'), 'Allow Browser Test App to access your Acme Tools account?');
+    assert.equal(await page.textContent('hgroup p'), 'Signed in to Acme Tools as admin. Not you?', 'the server and the account, under the question');
     const body = (await page.textContent('main'))!;
     assert.match(body, /127\.0\.0\.1:\d+/, 'the redirect host is shown');
     assert.match(body, /mcp:tools/);
     assert.match(body, /mcp:prompts/);
     assert.doesNotMatch(body, /mcp:resources/, 'only the scopes asked for are shown');
     assert.match(body, /Run this server’s tools as you/, 'each scope is said plainly');
-    await photograph(page, 'consent');
+    await photographEverywhere(page, 'consent');
     await page.setViewportSize(PHONE);
-    await photograph(page, 'consent-phone');
-    const allow = await page.locator('button[value=approve]').boundingBox();
-    assert.ok(allow && allow.width > PHONE.width * 0.8, 'on a phone the buttons span the screen');
+    const [deny, allow] = [await page.locator('button[value=deny]').boundingBox(), await page.locator('button[value=approve]').boundingBox()];
+    assert.ok(deny && allow && deny.width + allow.width > PHONE.width * 0.75, 'on a phone the two buttons share the width of the screen');
+    assert.ok(allow.height >= 44 && deny.height >= 44, 'targets a thumb can hit');
 
     await Promise.all([page.waitForURL(/\/callback\?/), page.click('button[value=approve]')]);
     const callback = callbacks.at(-1)!;
@@ -88,7 +103,81 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     });
     assert.equal(response.status, 200);
     assert.equal((await response.json()).scope, 'mcp:tools mcp:prompts');
+    assert.deepEqual(failed, [], 'no load failed, the icon included');
     await page.close();
+  });
+
+  it('keeps Allow and Deny on a phone’s screen on the longest consent page, a self-registered app’s', async () => {
+    const client = await registerClient(gh, {
+      redirect_uris: [callbackUrl],
+      token_endpoint_auth_method: 'none',
+      client_name: 'A Self-Registered App With A Rather Long Name',
+      tos_uri: 'https://app.example/terms',
+      policy_uri: 'https://app.example/privacy',
+    });
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await context.newPage();
+    await page.goto(authorizationUrl(gh, client, { code_challenge: pkce().challenge, code_challenge_method: 'S256' }).href);
+    await signIn(page, ADMIN, /\/consent\?/);
+    assert.ok(await page.locator('.trust.unverified').isVisible());
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    assert.ok(height > PHONE.height, `the page (${height}px) is taller than the phone's screen, so the buttons have to stay in view`);
+    for (const at of ['top', 'middle'] as const) {
+      await page.evaluate((y) => window.scrollTo(0, y), at === 'top' ? 0 : height / 2 - PHONE.height / 2);
+      await photograph(page, `consent-unverified-long-phone-screen-${at}`, { fullPage: false });
+      for (const button of ['deny', 'approve']) {
+        const box = await page.locator(`button[value=${button}]`).boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= PHONE.height, `${button} is on screen at the ${at} (${JSON.stringify(box)})`);
+      }
+    }
+    // Nothing is hidden behind the buttons: at the end of the page, the last text sits above them.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    const [text, buttons] = [await page.locator('a[href="/account"]').boundingBox(), await page.locator('.decision').boundingBox()];
+    assert.ok(text && buttons && text.y + text.height <= buttons.y, 'the last paragraph ends above the buttons');
+    await photographEverywhere(page, 'consent-unverified-long');
+    await context.close();
+  });
+
+  it('signs out with “Not you?” and lets the next person approve the same request as themselves', async () => {
+    const client = await registerClient(gh, { redirect_uris: [callbackUrl], token_endpoint_auth_method: 'none', client_name: 'Shared Computer App' });
+    const { verifier, challenge } = pkce();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(authorizationUrl(gh, client, { code_challenge: challenge, code_challenge_method: 'S256', state: 'shared-state' }).href);
+    await signIn(page, ADMIN, /\/consent\?/);
+    const request = new URL(page.url()).searchParams.get('request');
+    assert.match((await page.textContent('hgroup p'))!, /as admin\./);
+
+    // Alice leaves her session behind; Bob sits down.
+    await Promise.all([page.waitForURL(/\/login\?/), page.click('text=Not you?')]);
+    assert.equal(new URL(page.url()).searchParams.get('request'), request, 'back to the very same authorization request');
+    assert.equal(await page.textContent('h1'), 'Sign in to Acme Tools to connect “Shared Computer App”');
+    const cookies = await context.cookies();
+    assert.equal(
+      cookies.find((cookie) => cookie.name.endsWith('gatehouse_session')),
+      undefined,
+      'the session cookie is gone',
+    );
+    await signIn(page, BOB, /\/consent\?/);
+    assert.match((await page.textContent('hgroup p'))!, /as bob\./);
+    await Promise.all([page.waitForURL(/\/callback\?/), page.click('button[value=approve]')]);
+
+    const callback = callbacks.at(-1)!;
+    assert.equal(callback.searchParams.get('state'), 'shared-state');
+    const response = await tokenRequest(gh, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: callbackUrl,
+      client_id: client.client_id,
+    });
+    assert.equal(response.status, 200);
+    const bob = await gh.gatehouse.storage.users.findByUsername(BOB.username);
+    const admin = await gh.gatehouse.storage.users.findByUsername(ADMIN.username);
+    const subject = decodeJwt((await response.json()).access_token).sub;
+    assert.equal(subject, bob!.id, 'the token is Bob’s');
+    assert.notEqual(subject, admin!.id);
+    await context.close();
   });
 
   it('shows a name the app gave itself as unverified, with where the answer goes in plain sight', async () => {
@@ -101,7 +190,7 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     await page.fill('#username', ADMIN.username);
     await page.fill('#password', ADMIN.password);
     await Promise.all([page.waitForURL(/\/consent\?/), page.click('button[type=submit]')]);
-    assert.match((await page.textContent('.trust.unverified'))!, /Unverified app\. The name “Claude Assistant” was supplied by the app itself/);
+    assert.match((await page.textContent('main .trust.unverified'))!, /Unverified app\. The name “Claude Assistant” was supplied by the app itself/);
     const host = page.locator('.redirect .host');
     assert.equal(await host.textContent(), 'claude-ai.evil.example');
     assert.ok(await host.isVisible());
@@ -110,7 +199,7 @@ describe('sign-in and consent in Chromium', { skip }, () => {
       parseFloat(getComputedStyle(document.querySelector('main p')!).fontSize),
     ]);
     assert.ok(hostSize > bodySize, `the redirect host (${hostSize}px) stands out from the text (${bodySize}px)`);
-    await photograph(page, 'consent-unverified');
+    await photographEverywhere(page, 'consent-unverified');
     await context.close();
   });
 
@@ -121,13 +210,20 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     await page.fill('#password', 'not the password');
     await Promise.all([page.waitForLoadState('load'), page.click('button[type=submit]')]);
     assert.match((await page.textContent('[role=alert]'))!, /Wrong username or password/);
-    await photograph(page, 'login-wrong-password');
+    await photographEverywhere(page, 'login-wrong-password');
     await page.close();
   });
 
   it('signs in with the keyboard alone, in a sensible focus order', async () => {
     const page = await browser.newPage();
     await page.goto(`${gh.baseUrl}/login`);
+    assert.equal(await page.textContent('h1'), 'Sign in to Acme Tools');
+    const username = await page.evaluate(() => {
+      const field = document.querySelector('#username')!;
+      return Object.fromEntries(['autocomplete', 'autocapitalize', 'autocorrect', 'spellcheck'].map((name) => [name, field.getAttribute(name)]));
+    });
+    assert.deepEqual(username, { autocomplete: 'username', autocapitalize: 'none', autocorrect: 'off', spellcheck: 'false' }, 'no phone keyboard “help”');
+    await photographEverywhere(page, 'login');
     // Browsers apply autofocus at the next rendering step after load, not at once.
     await page.waitForSelector('#username:focus', { timeout: 5000 });
     await page.keyboard.type(ADMIN.username);
@@ -169,7 +265,48 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     assert.equal(response?.status(), 400);
     assert.equal(new URL(page.url()).origin, gh.baseUrl);
     assert.ok(await page.locator('[role=alert]').isVisible());
-    await photograph(page, 'error');
+    assert.match((await page.textContent('.detail'))!, /What was wrong: this client is not registered here/);
+    assert.equal(await page.textContent('.reference code'), await response!.headerValue('x-request-id'), 'the id the logs know it by');
+    assert.equal(await page.evaluate(() => document.compatMode), 'CSS1Compat');
+    await photographEverywhere(page, 'error');
+    await page.close();
+  });
+
+  it('shows a branded page for an address that does not exist, and for one that takes other methods', async () => {
+    const page = await browser.newPage();
+    const failed = failedLoads(page);
+    const missing = await page.goto(`${gh.baseUrl}/no/such/page`);
+    assert.equal(missing?.status(), 404);
+    assert.equal(await page.title(), 'Page not found · Acme Tools');
+    assert.equal(await page.textContent('header.brand'), 'Acme Tools');
+    assert.match((await page.textContent('[role=alert]'))!, /There is no page at \/no\/such\/page on this server\./);
+    assert.equal(await page.textContent('.reference code'), await missing!.headerValue('x-request-id'));
+    assert.ok(await page.locator('a[href="/"]').isVisible(), 'a way on');
+    assert.equal(await page.evaluate(() => document.compatMode), 'CSS1Compat');
+    await photographEverywhere(page, 'not-found');
+
+    const wrongMethod = await page.goto(`${gh.baseUrl}/token`);
+    assert.equal(wrongMethod?.status(), 405);
+    assert.equal(await wrongMethod!.headerValue('allow'), 'POST');
+    assert.match((await page.textContent('[role=alert]'))!, /The address \/token exists, but it takes POST requests, not GET\./);
+    await photographEverywhere(page, 'method-not-allowed');
+    assert.deepEqual(
+      failed.filter((line) => !line.includes('/no/such/page') && !line.includes('/token') && !line.startsWith('console: Failed to load resource')),
+      [],
+      'nothing but the pages themselves failed: no icon, no stylesheet',
+    );
+    assert.equal(failed.filter((line) => line.includes('favicon')).length, 0);
+    await page.close();
+  });
+
+  it('shows the home page, in standards mode', async () => {
+    const page = await browser.newPage();
+    const failed = failedLoads(page);
+    await page.goto(`${gh.baseUrl}/`);
+    assert.equal(await page.evaluate(() => document.compatMode), 'CSS1Compat');
+    assert.match((await page.textContent('h1'))!, /This is an MCP server/);
+    await photographEverywhere(page, 'home');
+    assert.deepEqual(failed, []);
     await page.close();
   });
 
@@ -198,11 +335,12 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     await page.fill('#username', ADMIN.username);
     await page.fill('#password', ADMIN.password);
     await Promise.all([page.waitForURL(/\/account$/), page.click('button[type=submit]')]);
-    assert.match((await page.textContent('table'))!, /Browser Test App/);
-    await photograph(page, 'account');
+    assert.match((await page.textContent('#apps'))!, /Browser Test App/);
+    await photographEverywhere(page, 'account');
     await page.setViewportSize(PHONE);
-    await photograph(page, 'account-phone');
-    await Promise.all([page.waitForURL(/\/account$/), page.click('button[aria-label="Disconnect Browser Test App"]')]);
+    // Disconnecting asks for confirmation first (src/pages/account.tsx).
+    await Promise.all([page.waitForURL(/\/account\/disconnect\?/), page.click('button[aria-label="Disconnect Browser Test App"]')]);
+    await Promise.all([page.waitForURL(/\/account(#apps)?$/), page.click('form[method=post] button.danger')]);
     assert.match((await page.textContent('main'))!, /No app is connected/);
     await context.close();
   });

@@ -93,7 +93,7 @@ describe('XSS', () => {
       assert.equal(client.client_name, payload, 'registration stores the name as given');
       const consent = await openConsent(victim, authorizationUrl(gh, client, withPkce));
       assertShownEscaped(consent.html, payload);
-      assert.ok(consent.html.includes(`Allow ${escapeHtml(payload)} to access your account?`));
+      assert.ok(consent.html.includes(`Allow ${escapeHtml(payload)} to access your Gatehouse account?`));
       assertPageHeaders(consent.page);
     }
   });
