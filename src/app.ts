@@ -22,7 +22,7 @@ import { Metrics } from './metrics.js';
 import type { ClientRegistry } from './oauth/client-registry.js';
 import type { KnownClients } from './oauth/known-clients.js';
 import type { Brand } from './pages/brand.js';
-import { answerUnrouted, isPagePath } from './pages/respond.js';
+import { answerUnrouted, isPagePath, unexpectedErrorPage } from './pages/respond.js';
 import { mountAuthorizationServer, upstreamProviders } from './parts/authorization-server.js';
 import { mountOperations } from './parts/operations.js';
 import { mountProtectedResource } from './parts/protected-resource.js';
@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps) {
   // Every body is bounded; the MCP endpoints bound their own, larger ones.
   const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name)), FORWARD_PATH]);
   app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : isPagePath(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
-  app.onError(errorResponder(logger, metrics));
+  app.onError(errorResponder(logger, metrics, unexpectedErrorPage));
   // Browsers get a page, API clients JSON; 405 where the path takes other methods; and the pages' icon.
   app.notFound(answerUnrouted(app));
   // Discovery is public: any origin may read it, and it is never behind auth.

@@ -1,14 +1,13 @@
 // `gatehouse users add|list|passwd|disable|enable`: the local accounts, and the people who signed in upstream.
 import { Command } from 'commander';
 import { randomToken } from '../crypto.js';
-import { hashPassword, MIN_PASSWORD_LENGTH } from '../identity/passwords.js';
+import { hashPassword, MIN_PASSWORD_LENGTH, passwordProblem } from '../identity/passwords.js';
 import type { Storage } from '../storage/index.js';
 import type { User } from '../storage/users.js';
 import { InvalidUsage, iso, localTime, printJson, printTable, Refused, runCommand, withStorage } from './run.js';
 
-// The same bounds as ADMIN_USERNAME and ADMIN_PASSWORD in src/config.ts.
+// The same bound as ADMIN_USERNAME in src/config.ts; passwords are held to passwordProblem (src/identity/passwords.ts).
 const MAX_USERNAME_LENGTH = 64;
-const MAX_PASSWORD_LENGTH = 256;
 
 interface PasswordOptions {
   password?: string;
@@ -176,8 +175,8 @@ async function choosePassword(options: PasswordOptions): Promise<{ password: str
   if (options.password !== undefined && options.passwordStdin) throw new InvalidUsage('--password and --password-stdin exclude each other');
   const given = options.passwordStdin ? await readFirstLine() : options.password;
   if (given === undefined) return { password: randomToken(15), generated: true };
-  if (given.length < MIN_PASSWORD_LENGTH) throw new Refused(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (given.length > MAX_PASSWORD_LENGTH) throw new Refused(`the password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  const problem = passwordProblem(given);
+  if (problem) throw new Refused(`the password ${problem}`);
   return { password: given, generated: false };
 }
 

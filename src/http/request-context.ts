@@ -39,8 +39,12 @@ export function requestContext(options: { record: (line: RequestLine) => void; t
 }
 
 /** The error serializer: refusals become their standard answers; anything unexpected a 500 that says nothing but its request id. */
-export function errorResponder(logger: Logger, metrics: Metrics) {
-  return (error: Error, c: Context<AppEnv>): Response => {
+/**
+ * The error handler. `page` answers an unexpected error with a page when the request is a browser's (the pages live
+ * above this layer); it answers undefined for API clients, who get the JSON error with the request id.
+ */
+export function errorResponder(logger: Logger, metrics: Metrics, page?: (c: Context<AppEnv>) => Response | Promise<Response> | undefined) {
+  return (error: Error, c: Context<AppEnv>): Response | Promise<Response> => {
     if (error instanceof OAuthError) {
       metrics.oauthError(error.code);
       logger.info(
@@ -52,6 +56,6 @@ export function errorResponder(logger: Logger, metrics: Metrics) {
     if (error instanceof HTTPException) return error.getResponse();
     const requestId = c.get('requestId');
     logger.error({ err: error, req_id: requestId, path: c.req.path }, 'unhandled error');
-    return toResponse(unexpectedErrorAnswer(requestId));
+    return page?.(c) ?? toResponse(unexpectedErrorAnswer(requestId));
   };
 }

@@ -11,7 +11,7 @@ import { sendPage } from '../pages/respond.js';
 import type { CsrfProtection } from './csrf.js';
 import { readForm, refusedForm } from './forms.js';
 import type { LoginThrottle } from './login-throttle.js';
-import { hasPassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, newPasswordProblem, verifyPassword } from './passwords.js';
+import { hasPassword, hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordProblem, verifyPassword } from './passwords.js';
 import type { SessionManager, SignedInUser } from './sessions.js';
 
 /** An upstream server as the account page needs it: its name and the secrets it declares (name → description). */
@@ -190,6 +190,7 @@ export function accountRoutes(deps: AccountDeps) {
     const outcome = await deps.sessions.endOther(c, user.id, form.session ?? '');
     if (outcome === 'current') return refuse(c, user, 400, 'sessions', 'That is this browser: use its Sign out button to sign out here.');
     if (outcome === 'unknown') return refuse(c, user, 404, 'sessions', 'That session is not one of yours, or it has already ended.');
+    await deps.audit(c, { type: 'session.ended', userId: user.id, detail: { ended: 1, by: 'the user, from another browser' } });
     deps.sessions.leaveNotice(c, 'session-ended');
     return c.redirect('/account#sessions', 303);
   });
@@ -198,6 +199,7 @@ export function accountRoutes(deps: AccountDeps) {
     const posted = await signedInForm(c);
     if (posted instanceof Response) return posted;
     const ended = await deps.sessions.endAllOthers(c, posted.user.id);
+    if (ended > 0) await deps.audit(c, { type: 'session.ended', userId: posted.user.id, detail: { ended, by: 'the user, everywhere else' } });
     deps.sessions.leaveNotice(c, `others-ended.${ended}`);
     return c.redirect('/account#sessions', 303);
   });
@@ -277,8 +279,8 @@ function mountPasswordChange(app: Hono, deps: AccountDeps, signedInForm: SignedI
     const current = form.current_password ?? '';
     const next = form.new_password ?? '';
     if (current === '') return refuse(c, user, 400, 'password', 'Enter your current password.');
-    const problem = newPasswordProblem(next);
-    if (problem) return refuse(c, user, 400, 'password', problem);
+    const problem = passwordProblem(next);
+    if (problem) return refuse(c, user, 400, 'password', `The new password ${problem}.`);
     if (next !== (form.new_password_again ?? '')) return refuse(c, user, 400, 'password', 'The two new passwords do not match. Type the same one twice.');
     if (!(await verifyPassword(stored.passwordHash, current))) {
       const lock = await passwords.throttle.failed(user.username, ip);

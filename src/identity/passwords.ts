@@ -7,10 +7,10 @@ export const MIN_PASSWORD_LENGTH = 8;
 /** The same bound as ADMIN_PASSWORD (src/config.ts) and `gatehouse users` (src/cli/users.ts). */
 export const MAX_PASSWORD_LENGTH = 256;
 
-/** Why a new password is refused, in a sentence for the person choosing it; undefined when it is acceptable. */
-export function newPasswordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH) return `The new password must be at least ${MIN_PASSWORD_LENGTH} characters.`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `The new password must be at most ${MAX_PASSWORD_LENGTH} characters.`;
+/** Why a new password is refused ("must be at least 8 characters"), for the page or the command line; undefined when it is acceptable. */
+export function passwordProblem(password: string): string | undefined {
+  if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
   return undefined;
 }
 

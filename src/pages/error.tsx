@@ -57,3 +57,13 @@ export function MethodNotAllowedPage(props: { path: string; method: string; allo
     />
   );
 }
+
+export function UnexpectedErrorPage() {
+  return (
+    <ErrorPage
+      title="Something went wrong"
+      message="This server could not finish your request. Nothing you did caused it."
+      next="Try again in a moment. If it keeps happening, tell your administrator."
+    />
+  );
+}

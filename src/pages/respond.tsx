@@ -6,7 +6,7 @@ import type { RouterRoute } from 'hono/types';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { BrandContext, DEFAULT_BRAND, ICON_PATH, ICON_SVG, RequestIdContext, type Brand } from './brand.js';
-import { MethodNotAllowedPage, NotFoundPage } from './error.js';
+import { MethodNotAllowedPage, NotFoundPage, UnexpectedErrorPage } from './error.js';
 
 /** Where a logo may load from, as a CSP source. */
 const sourceOf = (url: string) => (url.startsWith('data:') ? 'data:' : new URL(url).origin);
@@ -45,6 +45,12 @@ export const isPagePath = (path: string): boolean => PAGE_PATHS.test(path);
 
 /** A browser navigating asks for HTML; API clients ask for JSON, or for nothing in particular. */
 const wantsPage = (c: Context) => (c.req.header('accept') ?? '').includes('text/html');
+
+/** A browser's request that failed unexpectedly: a page with the request id, never a detail; else undefined. */
+export function unexpectedErrorPage(c: Context): Response | Promise<Response> | undefined {
+  if (!wantsPage(c)) return undefined;
+  return sendPage(c, UnexpectedErrorPage(), { status: 500 });
+}
 
 /** The methods routes are registered for; `ALL` is middleware's, or an endpoint's that answers every method itself. */
 const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

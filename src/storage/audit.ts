@@ -11,6 +11,7 @@ export type AuditEventType =
   | 'login.failed'
   | 'login.locked'
   | 'login.refused'
+  | 'session.ended'
   | 'consent.approved'
   | 'consent.denied'
   | 'token.issued'

@@ -308,6 +308,12 @@ describe('account page: signed-in browsers', () => {
   const carolSessions = async () =>
     gh.gatehouse.storage.db.selectFrom('sessions').select(['id_hash', 'last_seen_at', 'user_agent']).where('user_id', '=', carolId).execute();
 
+  /** The session.ended events of the audit trail, oldest first, their detail parsed whatever the dialect stores. */
+  const sessionAudits = async () =>
+    (await gh.gatehouse.storage.db.selectFrom('audit_events').select(['detail', 'user_id']).where('type', '=', 'session.ended').orderBy('at').execute()).map(
+      (row) => ({ userId: row.user_id, detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as unknown) : row.detail }),
+    );
+
   before(async () => {
     gh = await startGatehouse();
     carolId = (await createUser(gh, CAROL.username, CAROL.password)).id;
@@ -406,6 +412,7 @@ describe('account page: signed-in browsers', () => {
     assert.ok(!sessionRefs(back.html!).includes(firefoxRef));
     assert.equal(await signedIn(gh, browser), true);
     assert.equal(await signedIn(gh, dave.browser), true);
+    assert.deepEqual((await sessionAudits()).at(-1)?.detail, { ended: 1, by: 'the user, from another browser' });
   });
 
   it('signs out everywhere else: every other session of the user, none of anyone else', async () => {
@@ -421,6 +428,7 @@ describe('account page: signed-in browsers', () => {
     assert.equal(await signedIn(gh, dave.browser), true);
     assert.equal((await carolSessions()).length, 1);
     assert.doesNotMatch(back.html!, /Sign out everywhere else/, 'no button when there is no other browser');
+    assert.deepEqual((await sessionAudits()).at(-1)?.detail, { ended: expected, by: 'the user, everywhere else' });
     const forged = await post(browser, url('/account/sessions/end-others'), {});
     assert.equal(forged.status, 403);
   });

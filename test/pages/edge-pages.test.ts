@@ -271,3 +271,29 @@ describe('“Not you?” on the consent page', () => {
     assert.equal(await signedIn(browser), true);
   });
 });
+
+describe('an unexpected failure behind a page', () => {
+  let gh: TestGatehouse;
+  before(async () => {
+    gh = await startGatehouse();
+  });
+  after(() => gh.close());
+
+  it('shows a browser a page with the request id, no detail, and still gives API clients JSON', async () => {
+    const { browser } = await signedInBrowser(gh);
+    // The database goes away under a signed-in browser: reading its session fails.
+    await gh.gatehouse.storage.db.destroy();
+    const page = await browser.fetch(new URL('/account', gh.baseUrl), { headers: AS_BROWSER });
+    assert.equal(page.status, 500);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const html = await page.text();
+    const requestId = page.headers.get('x-request-id')!;
+    assert.ok(html.startsWith('<!doctype html>'));
+    assert.match(heading(html), /Something went wrong/);
+    assert.ok(html.includes(requestId), 'the reference to quote to an administrator');
+    assert.doesNotMatch(html, /at \S+ \(|destroyed|Kysely|sqlite/i);
+    const api = await browser.fetch(new URL('/account', gh.baseUrl), { headers: { accept: 'application/json' } });
+    assert.equal(api.status, 500);
+    assert.equal(((await api.json()) as { error: string }).error, 'server_error');
+  });
+});
