@@ -15,6 +15,7 @@ import { FORWARD_PATH } from '../../src/gateway/forwarding.js';
 import { hashPassword } from '../../src/identity/passwords.js';
 import { openStorage } from '../../src/storage/index.js';
 import { Browser, signInAndDecide } from '../helpers/browser.js';
+import { cli } from '../helpers/cli.js';
 import { needsServices, onceOnly } from '../helpers/database.js';
 import { freePort } from '../helpers/free-port.js';
 import { CLAUDE_REGISTRATION, TEST_JWT_SECRET } from '../helpers/gatehouse.js';
@@ -158,6 +159,16 @@ describe('the gateway across instances: one home per user, reached from every in
     // Her first call landed on A, which became her home: B forwarded to it.
     assert.equal(homes[0]!.ppid, instances.a.child.pid);
     assert.ok(homes[0]!.file.startsWith(join(dir, 'a')));
+    // The operator sees the same: her one process, on A.
+    const listed = await cli(cluster.database.url, ['servers', 'list', '--json'], { env: { ...cluster.env, ...folders('a') } });
+    assert.equal(listed.code, 0, listed.stderr);
+    const memory = (JSON.parse(listed.stdout) as Array<{ name: string; sessions: Array<{ user: string; instance: string; pid: number }> }>).find(
+      (server) => server.name === 'memory',
+    )!;
+    assert.deepEqual(
+      memory.sessions.filter((session) => session.user === 'alice').map((session) => [session.instance, session.pid]),
+      [[instances.a.url, homes[0]!.pid]],
+    );
   });
 
   it('keeps two users whose homes are on different instances apart', async () => {
