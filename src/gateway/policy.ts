@@ -68,3 +68,11 @@ export function permitsTool(filter: ToolFilter, toolName: string): boolean {
   const allowed = filter.allow === undefined || filter.allow.some((glob) => glob.matches(toolName));
   return allowed && !filter.deny.some((glob) => glob.matches(toolName));
 }
+
+/** The filter in words, for the person approving a connection: which of a server's tools the app will reach. */
+export function describeToolFilter(filter: ToolFilter): string {
+  const list = (globs: readonly Glob[]) => globs.map((glob) => glob.pattern).join(', ');
+  if (filter.allow !== undefined && filter.allow.length === 0) return 'none of its tools';
+  const allowed = filter.allow === undefined ? 'all its tools' : `its tools named ${list(filter.allow)}`;
+  return filter.deny.length === 0 ? allowed : `${allowed}, except ${list(filter.deny)}`;
+}

@@ -33,7 +33,11 @@ export interface ConsentDeps {
   now: Clock;
   /** The gateway's upstream servers a token for `resource` reaches for this user, to name them on the page. */
   serversReached?:
-    ((resource: string, user: { id: string; username: string }) => Promise<Array<{ name: string; description?: string | undefined }>>) | undefined;
+    | ((
+        resource: string,
+        user: { id: string; username: string },
+      ) => Promise<Array<{ name: string; description?: string | undefined; tools?: string | undefined }>>)
+    | undefined;
 }
 
 const expired = (c: Context) =>

@@ -52,7 +52,7 @@ export function ConsentPage(props: {
   loopbackOnly: boolean;
   scopes: string[];
   /** The upstream servers (the gateway's) the app will reach through this server. */
-  servers: Array<{ name: string; description?: string | undefined }>;
+  servers: Array<{ name: string; description?: string | undefined; tools?: string | undefined }>;
 }) {
   const name = props.clientName ?? 'An unnamed app';
   const terms = webLink(props.termsUri);
@@ -131,6 +131,7 @@ export function ConsentPage(props: {
                 <li>
                   <strong>{server.name}</strong>
                   {server.description && <span> {server.description}</span>}
+                  {server.tools && <span class="muted"> ({server.tools})</span>}
                 </li>
               ))}
             </ul>

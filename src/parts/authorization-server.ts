@@ -28,6 +28,7 @@ import { authorizationServerMetadata } from '../oauth/metadata.js';
 import { registrationRoutes } from '../oauth/register.js';
 import { revokeRoute } from '../oauth/revoke.js';
 import { tokenRoute } from '../oauth/token.js';
+import { describeToolFilter } from '../gateway/policy.js';
 import type { Upstream } from '../gateway/upstream.js';
 import { gatewayPath } from '../protected-resources.js';
 import type { ConnectionSecrets } from '../identity/connection-secrets.js';
@@ -172,5 +173,7 @@ async function serversReached(upstreams: readonly Upstream[], issuer: string, re
   const own = upstreams.find((upstream) => resource === issuer + gatewayPath(upstream.name));
   const reached = own ? [own] : upstreams;
   const allowed = await Promise.all(reached.map((upstream) => upstream.mayUse(caller)));
-  return reached.filter((_, index) => allowed[index]).map(({ server }) => ({ name: server.name, description: server.description }));
+  return reached
+    .filter((_, index) => allowed[index])
+    .map(({ server }) => ({ name: server.name, description: server.description, tools: describeToolFilter(server.tools) }));
 }

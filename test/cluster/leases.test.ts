@@ -80,4 +80,24 @@ describe('leases in Redis', { skip }, () => {
     await until(() => lost.a!.includes('four'), 'the loss to be noticed', 2_000);
     assert.equal(a.holds('four'), false);
   });
+
+  it('keeps a lease it holds through a moment without Redis, and claims nothing new meanwhile', async () => {
+    const own = await connectRedis(process.env.TEST_REDIS_URL!, `gatehouse-test-${randomBytes(4).toString('hex')}:`, createLogger('silent'), 'own');
+    const leases = new RedisLeases(
+      own,
+      { instanceId: 'instance-c', url: 'http://c.internal:3000' },
+      { ttlMs: 2_000, onLost: () => undefined, onError: () => undefined },
+    );
+    try {
+      assert.equal((await leases.claim('five')).mine, true);
+      own.commands.disconnect();
+      // Past half its time it asks Redis, which fails, and the lease still holds by its own time (2 s).
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      assert.equal((await leases.claim('five')).mine, true);
+      await assert.rejects(leases.claim('six'));
+    } finally {
+      await leases.close();
+      await own.close();
+    }
+  });
 });

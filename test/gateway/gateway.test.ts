@@ -194,6 +194,15 @@ describe('the gateway in front of reference MCP servers', () => {
     assert.ok(!bobs.includes('private'), 'a server bob may not use is not named to him');
   });
 
+  it('says on the consent page which of a server’s tools the connection reaches', async () => {
+    const client = await registerClient(gh);
+    const browser = new Browser();
+    const url = authorizationUrl(gh, client, { code_challenge: pkce().challenge, code_challenge_method: 'S256', resource: gh.baseUrl + '/mcp/everything' });
+    const login = await browser.go(url);
+    const consent = await browser.submit(new URL('/login', login.url), { ...hiddenFields(login.html!), ...ADMIN });
+    assert.match(consent.html!, /<strong>everything<\/strong>.*?\(all its tools, except get-env\)/s);
+  });
+
   it('hides a server from users outside its access rule: 403 at its endpoint, absent from /mcp', async () => {
     const refused = await call('/mcp/private', 'bob', 'tools/list');
     assert.equal(refused.status, 403);

@@ -1,7 +1,7 @@
 // Pure policy, table-driven: who may use a server, which of its tools are offered.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { accessRule, ALL_TOOLS, Glob, mayUse, permitsTool, toolFilter, type AccessLists, type Person } from '../../src/gateway/policy.js';
+import { accessRule, ALL_TOOLS, describeToolFilter, Glob, mayUse, permitsTool, toolFilter, type AccessLists, type Person } from '../../src/gateway/policy.js';
 
 const alice: Person = { username: 'alice', email: 'Alice@Example.com', groups: ['eng', 'ops'] };
 const bob: Person = { username: 'bob', groups: [] };
@@ -85,6 +85,13 @@ describe('tool filters', () => {
   for (const [name, lists, tool, expected] of cases) {
     it(name, () => assert.equal(permitsTool(toolFilter(lists), tool), expected));
   }
+
+  it('says in words which tools an app will reach, for the consent page', () => {
+    assert.equal(describeToolFilter(ALL_TOOLS), 'all its tools');
+    assert.equal(describeToolFilter(toolFilter({ deny: ['delete_*', 'drop'] })), 'all its tools, except delete_*, drop');
+    assert.equal(describeToolFilter(toolFilter({ allow: ['get_*'], deny: ['get_secret'] })), 'its tools named get_*, except get_secret');
+    assert.equal(describeToolFilter(toolFilter({ allow: [] })), 'none of its tools');
+  });
 
   it('compiles its patterns once, keeping them for display', () => {
     const filter = toolFilter({ allow: ['get_*'], deny: ['get_secret'] });
