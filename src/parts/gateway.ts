@@ -29,8 +29,6 @@ export interface GatewayDeps extends Pick<Shared, 'storage' | 'logger' | 'metric
   vault?: UpstreamAccess | undefined;
   /** Shared by instances behind one balancer: each user's stdio process then runs on one of them. */
   redis?: RedisConnections | undefined;
-  /** How long a session's lease outlives its instance (a crash); 5 s unless given. */
-  leaseTtlMs?: number | undefined;
 }
 
 /** What turns a server of the file into an Upstream: who a user is, their secrets and upstream tokens. */
@@ -76,6 +74,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
     instanceId: self?.instanceId ?? randomUUID(),
     ...(self && { instanceLabel: self.url }),
   });
+  // The sessions tell the placement when one ends (its lease goes), and the placement asks them what runs here.
   let placement: Placement | undefined;
   const sessions: UpstreamSessions = new UpstreamSessions({
     logger,
@@ -88,7 +87,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
     registry,
     onEnded: (server, owner) => placement?.sessionEnded(server, owner),
   });
-  const cluster = self && deps.redis ? sharedHomes(deps.redis, self, sessions, { ...deps, leaseTtlMs: deps.leaseTtlMs ?? LEASE_TTL_MS }) : undefined;
+  const cluster = self && deps.redis ? sharedHomes(deps.redis, self, sessions, { ...deps, leaseTtlMs: LEASE_TTL_MS }) : undefined;
   placement = cluster?.placement;
   const onRequest = (call: RelayedRequest) => {
     metrics.upstreamRequest(call.server, call.method, call.outcome, call.seconds);
