@@ -52,7 +52,7 @@ export class Placement {
         if (Date.now() + RETRY_MS > deadline)
           throw new GatewayError(
             'unavailable',
-            `${server} runs on another Gatehouse instance, which ${error.message.replace(/^\S+ /, '')}; try again in a few seconds`,
+            `${server} runs on another Gatehouse instance, which cannot take the call now (${error.message}); try again in a few seconds`,
           );
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
       }
