@@ -5,7 +5,7 @@ import type { Router } from 'hono/router';
 import type { RouterRoute } from 'hono/types';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { BrandContext, DEFAULT_BRAND, ICON_PATH, ICON_SVG, RequestIdContext, type Brand } from './brand.js';
+import { BrandContext, DEFAULT_BRAND, RequestIdContext, type Brand } from './brand.js';
 import { MethodNotAllowedPage, NotFoundPage, UnexpectedErrorPage } from './error.js';
 
 /** Where a logo may load from, as a CSP source. */
@@ -56,9 +56,8 @@ export function unexpectedErrorPage(c: Context): Response | Promise<Response> | 
 const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /**
- * The answer where no route takes a request: the pages' icon (which browsers also ask for at /favicon.ico on their
- * own, even for a JSON answer); 405 with Allow (RFC 9110 §15.5.6) where the path has routes for other methods; else
- * 404. A browser gets a page, an API client the JSON error it always got.
+ * The answer where no route takes a request: 405 with Allow (RFC 9110 §15.5.6) where the path has routes for other
+ * methods; else 404. A browser gets a page, an API client the JSON error it always got.
  */
 export function answerUnrouted(app: { router: Router<[unknown, RouterRoute]> }) {
   const methodsAt = (path: string) => ROUTED_METHODS.filter((method) => app.router.match(method, path)[0].some(([[, route]]) => route.method === method));
@@ -66,13 +65,6 @@ export function answerUnrouted(app: { router: Router<[unknown, RouterRoute]> }) 
     const { path, method } = c.req;
     // Hono routes HEAD as GET.
     const routedAs = method === 'HEAD' ? 'GET' : method;
-    if ((path === ICON_PATH || path === '/favicon.ico') && routedAs === 'GET') {
-      return c.body(ICON_SVG, 200, {
-        'Content-Type': 'image/svg+xml',
-        'Cache-Control': 'public, max-age=86400',
-        'Content-Security-Policy': "default-src 'none'",
-      });
-    }
     const allowed = methodsAt(path);
     // A route of this very method that passed the request on (GET / for anything but a browser) is not a 405.
     if (allowed.length > 0 && !allowed.some((m) => m === routedAs)) {

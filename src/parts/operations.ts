@@ -1,10 +1,11 @@
 // Operations: the home page a browser sees at the origin, health and readiness for load balancers and
-// orchestrators, Prometheus metrics, and the pages' stylesheet.
-import type { Hono } from 'hono';
+// orchestrators, Prometheus metrics, and the pages' stylesheet and icon.
+import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import type { OperationsConfig } from '../config.js';
 import { safeEqual } from '../crypto.js';
 import { HomePage } from '../pages/home.js';
+import { ICON_PATH, ICON_SVG } from '../pages/brand.js';
 import { sendPage } from '../pages/respond.js';
 import { STYLESHEET } from '../pages/stylesheet.js';
 import type { Shared } from './shared.js';
@@ -42,4 +43,9 @@ export function mountOperations(app: Hono<AppEnv>, { config, storage, metrics, p
     c.header('Cache-Control', 'public, max-age=86400');
     return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
+  // The pages' icon, also where browsers ask for one on their own (/favicon.ico), even beside a JSON answer.
+  const icon = (c: Context) =>
+    c.body(ICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400', 'Content-Security-Policy': "default-src 'none'" });
+  app.get(ICON_PATH, icon);
+  app.get('/favicon.ico', icon);
 }
