@@ -72,6 +72,8 @@ export class Forwarder {
 
   /** Sends `call` to `holder`; progress reaches `relay` as it comes, the answer after it. */
   call(holder: Holder, call: ForwardedCall, relay: RelayContext, timeoutMs: number): Promise<Record<string, unknown>> {
+    // Cancelled while it waited for its home (a takeover's retries): nothing is sent.
+    if (relay.signal.aborted) return Promise.reject(new GatewayError('ended', 'the call was cancelled'));
     const body = JSON.stringify(call);
     const url = new URL(FORWARD_PATH, holder.url);
     const secure = url.protocol === 'https:';

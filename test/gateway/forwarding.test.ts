@@ -129,5 +129,11 @@ describe('the forwarding side', () => {
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(), 100);
     await assert.rejects(forwarder.call({ instanceId: 'b', url }, CALL, relay([], cancel.signal), 60_000), GatewayError);
+    // Cancelled before it went out: nothing reaches the home.
+    let reached = 0;
+    const counting = await instance(() => void reached++);
+    await assert.rejects(forwarder.call({ instanceId: 'b', url: counting }, CALL, relay([], cancel.signal), 60_000), /cancelled/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(reached, 0);
   });
 });
