@@ -4,21 +4,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { doctorCommand } from '../../src/cli/doctor.js';
 import type { Finding } from '../../src/doctor/doctor.js';
 import { startFakeServer, type FakeServer } from './fake-server.js';
-
-/** Runs the command in this process, capturing what it prints and the exit code it sets. */
-async function doctorInProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  try {
-    await doctorCommand({ write: (text: string) => (stdout += text) }, { write: (text: string) => (stderr += text) }).parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode: process.exitCode };
-  } finally {
-    process.exitCode = undefined;
-  }
-}
+import { doctorInProcess } from './in-process.js';
 
 /** Runs it as a process of its own, for the exit codes commander itself decides. */
 async function doctorProcess(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {

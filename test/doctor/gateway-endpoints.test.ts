@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { doctorCommand } from '../../src/cli/doctor.js';
 import { exitCodeFor, runDoctor, type Finding } from '../../src/doctor/doctor.js';
 import { checkGatewayEndpoint, gatewayEndpoint } from '../../src/doctor/gateway-endpoints.js';
 import { Http } from '../../src/doctor/http.js';
 import { startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
 import { binOf } from '../helpers/reference-servers.js';
+import { doctorInProcess } from './in-process.js';
 
 const TITLE = (name: string) => `/mcp/${name} answers 401 naming its own protected-resource metadata`;
 
@@ -171,15 +171,3 @@ describe('the /mcp/<name> check against a server that gets one thing wrong', () 
     }
   });
 });
-
-/** Runs the command in this process, capturing what it prints and the exit code it sets. */
-async function doctorInProcess(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  try {
-    await doctorCommand({ write: (text: string) => (stdout += text) }, { write: (text: string) => (stderr += text) }).parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode: process.exitCode };
-  } finally {
-    process.exitCode = undefined;
-  }
-}

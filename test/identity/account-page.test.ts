@@ -434,24 +434,31 @@ describe('account page: signed-in browsers', () => {
   });
 });
 
-describe('account page: a user who signs in upstream', () => {
-  let idp: TestProvider;
-  let gh: TestGatehouse;
+/** A Gatehouse that signs people in at a test OpenID provider (AUTH_MODE `mode`), started and stopped with the suite. */
+function withOidcSignIn(mode: string, started: (gh: TestGatehouse) => void) {
+  let idp: TestProvider | undefined;
+  let gh: TestGatehouse | undefined;
   before(async () => {
     idp = await startOidcProvider();
     gh = await startGatehouse({
-      AUTH_MODE: 'local,oidc',
+      AUTH_MODE: mode,
       OIDC_ISSUER: idp.issuer,
       OIDC_CLIENT_ID: RP.clientId,
       OIDC_CLIENT_SECRET: RP.clientSecret,
       OIDC_ALLOWED_DOMAINS: 'example.com',
     });
     await idp.configure({ redirectUris: [`${gh.baseUrl}/login/oidc/callback`] });
+    started(gh);
   });
   after(async () => {
     await gh?.close();
     await idp?.close();
   });
+}
+
+describe('account page: a user who signs in upstream', () => {
+  let gh: TestGatehouse;
+  withOidcSignIn('local,oidc', (started) => (gh = started));
 
   it('has no password form and is refused a password change, while the local admin has one', async () => {
     const browser = new Browser();
@@ -481,23 +488,8 @@ describe('account page: a user who signs in upstream', () => {
 });
 
 describe('account page when password sign-in is off', () => {
-  let idp: TestProvider;
   let gh: TestGatehouse;
-  before(async () => {
-    idp = await startOidcProvider();
-    gh = await startGatehouse({
-      AUTH_MODE: 'oidc',
-      OIDC_ISSUER: idp.issuer,
-      OIDC_CLIENT_ID: RP.clientId,
-      OIDC_CLIENT_SECRET: RP.clientSecret,
-      OIDC_ALLOWED_DOMAINS: 'example.com',
-    });
-    await idp.configure({ redirectUris: [`${gh.baseUrl}/login/oidc/callback`] });
-  });
-  after(async () => {
-    await gh?.close();
-    await idp?.close();
-  });
+  withOidcSignIn('oidc', (started) => (gh = started));
 
   it('offers no password change, even to a user who has a password', async () => {
     // Created before password sign-in was turned off, say.

@@ -10,7 +10,7 @@ import { decodeJwt } from 'jose';
 import type { Browser, Page, Response } from 'playwright-core';
 import { hashPassword } from '../../src/identity/passwords.js';
 import { ADMIN, startGatehouse, type TestGatehouse } from '../helpers/gatehouse.js';
-import { authorizationUrl, pkce, registerClient, tokenRequest } from '../helpers/oauth.js';
+import { authorizationUrl, codeExchange, pkce, registerClient, tokenRequest } from '../helpers/oauth.js';
 import { launchChromium, photograph, photographEverywhere, PHONE, skipWithoutChromium as skip } from './chromium.js';
 
 const BOB = { username: 'bob', password: 'bob’s own password 42' };
@@ -94,13 +94,7 @@ describe('sign-in and consent in Chromium', { skip }, () => {
     const callback = callbacks.at(-1)!;
     assert.equal(callback.searchParams.get('state'), 'state-123');
     assert.equal(callback.searchParams.get('iss'), gh.baseUrl);
-    const response = await tokenRequest(gh, {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: callbackUrl,
-      client_id: client.client_id,
-    });
+    const response = await tokenRequest(gh, codeExchange(client, callback.searchParams.get('code')!, verifier));
     assert.equal(response.status, 200);
     assert.equal((await response.json()).scope, 'mcp:tools mcp:prompts');
     assert.deepEqual(failed, [], 'no load failed, the icon included');
@@ -164,13 +158,7 @@ describe('sign-in and consent in Chromium', { skip }, () => {
 
     const callback = callbacks.at(-1)!;
     assert.equal(callback.searchParams.get('state'), 'shared-state');
-    const response = await tokenRequest(gh, {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: callbackUrl,
-      client_id: client.client_id,
-    });
+    const response = await tokenRequest(gh, codeExchange(client, callback.searchParams.get('code')!, verifier));
     assert.equal(response.status, 200);
     const bob = await gh.gatehouse.storage.users.findByUsername(BOB.username);
     const admin = await gh.gatehouse.storage.users.findByUsername(ADMIN.username);
