@@ -27,10 +27,9 @@ import { mountAuthorizationServer, upstreamProviders } from './parts/authorizati
 import { mountOperations } from './parts/operations.js';
 import { mountProtectedResource } from './parts/protected-resource.js';
 import type { Shared } from './parts/shared.js';
-import { FORWARD_PATH } from './gateway/forwarding.js';
 import { createGateway } from './parts/gateway.js';
 import { gatewayPath, MCP_PATHS } from './protected-resources.js';
-import type { McpDoor } from './resource/mcp-door.js';
+import type { NodeRoute } from './http/node-route.js';
 import type { RevocationList } from './resource/revocation-list.js';
 import type { Storage } from './storage/index.js';
 import type { Tracing } from './tracing.js';
@@ -96,7 +95,7 @@ export function createApp(deps: AppDeps) {
   });
   app.use(withSecurityHeaders(headers));
   // Every body is bounded; the MCP endpoints bound their own, larger ones.
-  const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name)), FORWARD_PATH]);
+  const mcpPaths = new Set<string>([...MCP_PATHS, ...config.servers.map((server) => gatewayPath(server.name))]);
   app.use(boundBodies((path) => (mcpPaths.has(path) ? undefined : isPagePath(path) ? PAGE_BODY_LIMIT : OAUTH_BODY_LIMIT)));
   app.onError(errorResponder(logger, metrics, unexpectedErrorPage));
   // Browsers get a page, API clients JSON; 405 where the path takes other methods; and the pages' icon.
@@ -107,8 +106,6 @@ export function createApp(deps: AppDeps) {
   // With an external authorization server, Gatehouse signs no one in: it is the protected resource only.
   const upstream = config.auth.external ? undefined : upstreamProviders(config, shared);
   const gateway = createGateway({ ...shared, config, vault: upstream?.vault, redis: deps.redis });
-  // Where the other instances forward the calls of users whose upstream process runs here.
-  if (gateway?.forwardRoute) app.post(FORWARD_PATH, gateway.forwardRoute);
   if (upstream)
     mountAuthorizationServer(app, { ...shared, config, clients: deps.clients, knownClients: deps.knownClients, redis: deps.redis, upstream, gateway });
   // Before the resource: a browser's GET of the origin is the home page, anything else there is MCP.
@@ -122,8 +119,12 @@ export function createApp(deps: AppDeps) {
     vault: upstream?.vault,
     gateway,
   });
-  // With tracing on, every request takes the app's path, so that each one gets its span.
-  const door: McpDoor | undefined = deps.tracing ? undefined : resource.door({ securityHeaders: headers, record: recordRequest });
+  // Routes served on Node's own request and response, ahead of the app. Where the other instances forward the
+  // calls of users whose upstream process runs here is one; with tracing on, MCP requests take the app's path, so
+  // that each one gets its span.
+  const routeDeps = { securityHeaders: headers, record: recordRequest };
+  const routes = [gateway?.forwardRoute?.(routeDeps), deps.tracing ? undefined : resource.door(routeDeps)].filter((route) => route !== undefined);
+  const door: NodeRoute | undefined = routes.length === 0 ? undefined : (request, response) => routes.some((route) => route(request, response));
 
   return {
     app,

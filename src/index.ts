@@ -54,7 +54,8 @@ export interface Gatehouse {
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   /**
    * The same for Node's own http server (`npm start` uses it), and faster: MCP clients' POSTs are served on Node's
-   * own request and response (src/resource/mcp-door.ts), without a Web Request and Response for each.
+   * own request and response (src/resource/mcp-door.ts), without a Web Request and Response for each. Instances
+   * sharing Redis forward their gateway calls to each other only here (src/gateway/forwarding.ts).
    */
   requestListener: (request: IncomingMessage, response: ServerResponse) => void;
   storage: Storage;

@@ -2,7 +2,7 @@
 // JWT_SECRET, over the instance it is meant for, when it was made, a one-time nonce and the body's digest. A proof
 // is good for one request to one instance within a short window: a copied proof replayed, sent to another
 // instance, or stuck onto another body is refused.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 
 export const PROOF_HEADER = 'gatehouse-forward-proof';
@@ -15,11 +15,15 @@ export type ProofCheck = { ok: true } | { ok: false; reason: 'missing' | 'malfor
 export class ForwardProof {
   /** The nonces seen within the window: each proof is accepted once. */
   readonly #seen = new LRUCache<string, true>({ max: 100_000, ttl: 2 * WINDOW_MS });
+  /** Imported once: given as bytes, the key would be imported again for every proof. */
+  readonly #key: KeyObject;
 
   constructor(
-    private readonly key: Buffer,
+    key: Buffer,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#key = createSecretKey(key);
+  }
 
   /** The proof for sending `body` to the instance `to`. */
   sign(to: string, body: string): string {
@@ -45,6 +49,6 @@ export class ForwardProof {
 
   #mac(to: string, issuedAt: number, nonce: string, body: string): string {
     const digest = createHash('sha256').update(body).digest('base64url');
-    return createHmac('sha256', this.key).update(`v1\n${to}\n${issuedAt}\n${nonce}\n${digest}`).digest('base64url');
+    return createHmac('sha256', this.#key).update(`v1\n${to}\n${issuedAt}\n${nonce}\n${digest}`).digest('base64url');
   }
 }

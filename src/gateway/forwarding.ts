@@ -2,13 +2,16 @@
 // forwarding side (Forwarder) and the serving side (forwardRoute). The call travels as JSON with the verified
 // caller, never the client's token, under a proof only instances can make (forward-proof.ts); the answer streams
 // back as lines of JSON: the call's progress notifications in order, then its result or its error.
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Context } from 'hono';
 import { z } from 'zod';
 import { verifiedCaller, type Caller } from '../caller.js';
 import type { Holder } from '../cluster/leases.js';
-import { readBodyText } from '../http/body.js';
+import { jsonAnswer, writeAnswer } from '../http/answer.js';
+import { closesConnection } from '../http/body-limits.js';
+import { readIncomingBody } from '../http/body.js';
+import { pathOf, type NodeRoute, type NodeRouteDeps } from '../http/node-route.js';
+import { requestIdFrom } from '../http/request-id.js';
 import type { Logger } from '../log.js';
 import { PROOF_HEADER, type ForwardProof } from './forward-proof.js';
 import { GatewayError, UpstreamRefusal, type GatewayRefusal } from './gateway-error.js';
@@ -218,7 +221,7 @@ function errorFrom(error: { reason: GatewayRefusal; message: string; code?: numb
   return error.code !== undefined ? new UpstreamRefusal(error.code, error.message) : new GatewayError(error.reason, error.message);
 }
 
-export interface ForwardRouteDeps {
+export interface ForwardRouteDeps extends NodeRouteDeps {
   /** This instance. */
   self: Holder;
   proof: ForwardProof;
@@ -231,65 +234,72 @@ export interface ForwardRouteDeps {
   onRefused(reason: string): void;
 }
 
-/** The serving side: checks the proof, then runs the call over this instance's session and streams the answer. */
-export function forwardRoute(deps: ForwardRouteDeps) {
-  return async (c: Context): Promise<Response> => {
-    const read = await readBodyText(c, deps.maxBodyBytes);
-    if (read.tooLarge) return c.json({ error: 'too_large' }, 413);
-    const check = deps.proof.verify(deps.self.instanceId, read.text, c.req.header(PROOF_HEADER));
-    if (!check.ok) {
-      deps.onRefused(check.reason);
-      deps.logger.warn({ reason: check.reason, ip: c.req.header('x-forwarded-for') }, 'forwarded call refused: no valid proof');
-      return c.json({ error: 'forbidden' }, 403);
-    }
-    let call: ForwardedCall;
-    try {
-      call = ForwardedCallSchema.parse(JSON.parse(read.text));
-    } catch {
-      return c.json({ error: 'malformed' }, 400);
-    }
-    const upstream = deps.upstreams.get(call.server);
-    if (!upstream) return c.json({ error: 'unknown_server' }, 404);
-    const caller: Caller = verifiedCaller(call.caller);
-    if (!deps.isHome(call.server, upstream.ownerOf(caller))) return c.json({ error: 'not_home' }, 409);
-
-    const cancelled = new AbortController();
-    c.req.raw.signal.addEventListener('abort', () => cancelled.abort(), { once: true });
-    const encoder = new TextEncoder();
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const send = (answer: AnswerLine) => {
-          try {
-            controller.enqueue(encoder.encode(`${JSON.stringify(answer)}\n`));
-          } catch {
-            // the forwarding instance has gone: nothing to tell
-          }
-        };
-        const relay: RelayContext = {
-          signal: cancelled.signal,
-          progressToken: call.progressToken,
-          notify: async (notification) => send({ notification }),
-        };
-        upstream
-          .serve(caller, call.method, call.params, relay)
-          .then(
-            (result) => send({ result }),
-            (error: unknown) => send({ error: describe(error) }),
-          )
-          .finally(() => {
-            try {
-              controller.close();
-            } catch {
-              // already cancelled
-            }
-          });
-      },
-      cancel() {
-        cancelled.abort();
-      },
-    });
-    return new Response(stream, { headers: { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' } });
+/**
+ * The serving side, on Node's own request and response (only instances call it, and a forwarded call should cost
+ * little more than the call itself): checks the proof, then runs the call over this instance's session and
+ * writes the answer's lines as they come.
+ */
+export function forwardRoute(deps: ForwardRouteDeps): NodeRoute {
+  const everyAnswer = Object.fromEntries(deps.securityHeaders);
+  return (request, response) => {
+    if (request.method !== 'POST' || pathOf(request) !== FORWARD_PATH) return false;
+    const started = performance.now();
+    const requestId = requestIdFrom(request.headers['x-request-id'] as string | undefined);
+    const headers = { ...everyAnswer, 'X-Request-Id': requestId };
+    serveForwarded(deps, request, response, headers).then(
+      (status) => deps.record({ requestId, method: 'POST', path: FORWARD_PATH, route: FORWARD_PATH, status, seconds: (performance.now() - started) / 1000 }),
+      // The forwarding instance went away before its call was read: nothing to answer.
+      () => response.destroy(),
+    );
+    return true;
   };
+}
+
+/** Serves one forwarded call; resolves with the status answered. */
+async function serveForwarded(deps: ForwardRouteDeps, request: IncomingMessage, response: ServerResponse, headers: Record<string, string>): Promise<number> {
+  const refuse = (status: number, error: string) => {
+    void writeAnswer(response, jsonAnswer(status, { error }), closesConnection(request) ? { ...headers, Connection: 'close' } : headers);
+    return status;
+  };
+  const read = await readIncomingBody(request, deps.maxBodyBytes);
+  if (read.tooLarge) return refuse(413, 'too_large');
+  const check = deps.proof.verify(deps.self.instanceId, read.text, request.headers[PROOF_HEADER] as string | undefined);
+  if (!check.ok) {
+    deps.onRefused(check.reason);
+    deps.logger.warn({ reason: check.reason, ip: request.headers['x-forwarded-for'] }, 'forwarded call refused: no valid proof');
+    return refuse(403, 'forbidden');
+  }
+  let call: ForwardedCall;
+  try {
+    call = ForwardedCallSchema.parse(JSON.parse(read.text));
+  } catch {
+    return refuse(400, 'malformed');
+  }
+  const upstream = deps.upstreams.get(call.server);
+  if (!upstream) return refuse(404, 'unknown_server');
+  const caller: Caller = verifiedCaller(call.caller);
+  if (!deps.isHome(call.server, upstream.ownerOf(caller))) return refuse(409, 'not_home');
+
+  const cancelled = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) cancelled.abort();
+  });
+  const line = (answer: AnswerLine) => `${JSON.stringify(answer)}\n`;
+  response.writeHead(200, { ...headers, 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-store' });
+  const relay: RelayContext = {
+    signal: cancelled.signal,
+    progressToken: call.progressToken,
+    notify: async (notification) => void (response.destroyed || response.write(line({ notification }))),
+  };
+  let last: AnswerLine;
+  try {
+    last = { result: await upstream.serve(caller, call.method, call.params, relay) };
+  } catch (error) {
+    last = { error: describe(error) };
+  }
+  // A call without progress goes out as one body with its length, in one write.
+  if (!response.destroyed) response.end(line(last));
+  return 200;
 }
 
 function describe(error: unknown): { reason: GatewayRefusal; message: string; code?: number } {

@@ -2,9 +2,7 @@
 // secrets. Built once by the composition root; the protected resource serves its endpoints, the account page
 // collects its secrets.
 import { randomUUID } from 'node:crypto';
-import type { Handler } from 'hono';
 import { LRUCache } from 'lru-cache';
-import type { AppEnv } from '../app-env.js';
 import type { Caller } from '../caller.js';
 import { resolveInternalUrl } from '../cluster/internal-url.js';
 import { RedisLeases, type Holder } from '../cluster/leases.js';
@@ -19,6 +17,7 @@ import type { UpstreamServer } from '../gateway/servers-file.js';
 import { StoredSessionRegistry } from '../gateway/session-registry.js';
 import { Upstream, type Homes, type RelayedRequest } from '../gateway/upstream.js';
 import { UpstreamSessions, type ListKind } from '../gateway/upstream-sessions.js';
+import type { NodeRoute, NodeRouteDeps } from '../http/node-route.js';
 import type { UpstreamAccess } from '../mcp/toolset.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -46,8 +45,8 @@ export interface Gateway {
   onListChanged(listener: (server: string, list: ListKind) => void): void;
   sessions: UpstreamSessions;
   secrets: ConnectionSecrets;
-  /** The internal route other instances forward calls to, when instances share Redis (FORWARD_PATH). */
-  forwardRoute: Handler<AppEnv> | undefined;
+  /** The internal route other instances forward calls to (FORWARD_PATH), when instances share Redis. */
+  forwardRoute: ((route: NodeRouteDeps) => NodeRoute) | undefined;
   /** At SIGTERM: sessions move to other instances as their calls in flight end. */
   drain(): void;
   close(): Promise<void>;
@@ -108,15 +107,17 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
   const { upstreams, secrets } = createUpstreams(config.servers, { ...deps, sessions, onRequest, homes: cluster?.homes });
   const forward =
     cluster &&
-    forwardRoute({
-      self: cluster.self,
-      proof: cluster.proof,
-      upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
-      isHome: (server, owner) => cluster.placement.isHome(server, owner),
-      maxBodyBytes: FORWARD_BODY_LIMIT,
-      logger,
-      onRefused: (reason) => metrics.refused(`forward_${reason}`),
-    });
+    ((route: NodeRouteDeps) =>
+      forwardRoute({
+        ...route,
+        self: cluster.self,
+        proof: cluster.proof,
+        upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
+        isHome: (server, owner) => cluster.placement.isHome(server, owner),
+        maxBodyBytes: FORWARD_BODY_LIMIT,
+        logger,
+        onRefused: (reason) => metrics.refused(`forward_${reason}`),
+      }));
   const close = async () => {
     await sessions.close();
     await cluster?.close();

@@ -6,7 +6,7 @@ import type { McpServerFactory, ServerEventBus, ServerNotifier } from '@modelcon
 import type { Hono } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import type { ProtectedResourceConfig } from '../config.js';
-import type { RequestLine } from '../http/request-line.js';
+import type { NodeRouteDeps } from '../http/node-route.js';
 import { callerFromAuthInfo } from '../caller.js';
 import { BuiltInBackend } from '../gateway/built-in-backend.js';
 import { relayServerFactory } from '../gateway/relay-server.js';
@@ -40,11 +40,6 @@ export interface ProtectedResourceDeps extends Pick<Shared, 'storage' | 'keys' |
   vault?: UpstreamAccess | undefined;
   /** The gateway to the upstream servers of SERVERS_FILE. */
   gateway?: { upstreams: readonly Upstream[]; onListChanged(listener: (server: string, list: ListKind) => void): void } | undefined;
-}
-
-export interface DoorDeps {
-  securityHeaders: ReadonlyArray<readonly [string, string]>;
-  record(line: RequestLine): void;
 }
 
 export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourceDeps) {
@@ -117,7 +112,7 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
   });
   return {
     /** The door to the same endpoints on Node's own request and response. */
-    door: (door: DoorDeps) =>
+    door: (door: NodeRouteDeps) =>
       mcpDoor({
         endpoints,
         ...door,

@@ -13,28 +13,21 @@ import { closesConnection } from '../http/body-limits.js';
 import { readIncomingBody } from '../http/body.js';
 import { requestIdFrom } from '../http/request-id.js';
 import { headOfIncoming, type RequestHead } from '../http/request-head.js';
-import type { RequestLine } from '../http/request-line.js';
+import { pathOf, type NodeRoute, type NodeRouteDeps } from '../http/node-route.js';
 import type { McpServe } from '../mcp-call.js';
 import type { McpGate } from './guard.js';
 
-export interface McpDoorOptions {
+export interface McpDoorOptions extends NodeRouteDeps {
   /** Each MCP path with its gate and what serves it. */
   endpoints: ReadonlyMap<string, { gate: McpGate; serve: McpServe }>;
-  /** The headers the app sets on every answer. */
-  securityHeaders: ReadonlyArray<readonly [string, string]>;
-  /** Logs and counts a request, as the app does for its own. */
-  record(line: RequestLine): void;
   /** Told of a failure nobody foresaw, with the request id its 500 names. */
   onError(error: unknown, requestId: string): void;
 }
 
-/** Serves a request and returns true when it is one for the door; returns false, untouched, for anything else. */
-export type McpDoor = (request: IncomingMessage, response: ServerResponse) => boolean;
-
 /** What the log says of a request whose client went away before its answer (nginx's 499). */
 const CLIENT_GONE: HttpAnswer = { status: 499, headers: {}, body: null };
 
-export function mcpDoor(options: McpDoorOptions): McpDoor {
+export function mcpDoor(options: McpDoorOptions): NodeRoute {
   const everyAnswer = Object.fromEntries(options.securityHeaders);
 
   async function serve(request: IncomingMessage, response: ServerResponse, path: string, endpoint: { gate: McpGate; serve: McpServe }) {
@@ -68,9 +61,7 @@ export function mcpDoor(options: McpDoorOptions): McpDoor {
 
   return (request, response) => {
     if (request.method !== 'POST' || request.headers.origin !== undefined) return false;
-    const url = request.url ?? '';
-    const query = url.indexOf('?');
-    const path = query === -1 ? url : url.slice(0, query);
+    const path = pathOf(request);
     const endpoint = options.endpoints.get(path);
     if (!endpoint) return false;
     serve(request, response, path, endpoint).catch((error: unknown) => {
