@@ -12,9 +12,13 @@ const fixed = process.env.BARE_RESPONSE
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'ok' }] } }),
     };
 const headers = { ...fixed.headers, 'content-length': Buffer.byteLength(fixed.body) };
+// BARE_WORK_US keeps the CPU busy that long before each answer: what a server that spends so much per request can
+// reach here, the same answer otherwise (the bench's calibration of its ratios).
+const workMs = Number(process.env.BARE_WORK_US ?? 0) / 1000;
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
+    if (workMs > 0) for (const until = performance.now() + workMs; performance.now() < until; );
     res.writeHead(fixed.status, headers);
     res.end(fixed.body);
   });

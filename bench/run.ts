@@ -27,6 +27,9 @@ const { values: args } = parseArgs({
 const QUICK = args.quick;
 const LOAD = QUICK ? { connections: 8, amount: 300, runs: 1, warmupSeconds: 0.5 } : { connections: 32, durationSeconds: 8, runs: 2, warmupSeconds: 2 };
 
+/** The CPU time per request of the calibration reference. */
+const CALIBRATION_US = 50;
+
 /** One MCP request to /mcp (or another MCP path), as the shared helper builds it for the tests too. */
 const mcp = (era: McpEra, method: string, params: Record<string, unknown>, token?: string, path = '/mcp'): RequestSpec => ({
   method: 'POST',
@@ -56,6 +59,8 @@ async function main() {
   const bare = await startServer(['bench/bare-server.mjs'], {}, await freePort());
   const sdk = await startServer(['bench/sdk-server.mjs'], {}, await freePort());
   const sdkConnection = await startServer(['bench/sdk-connection-server.mjs'], {}, await freePort());
+  // What a server that spends 50 µs of CPU on each request reaches here: the scale the other ratios read against.
+  const busyBare = await startServer(['bench/bare-server.mjs'], { BARE_WORK_US: String(CALIBRATION_US) }, await freePort());
   // The gateway's upstreams: the SDK reference over HTTP, and the same tool over stdio, each shared by every user.
   const serversFile = join(dir, 'servers.json');
   const upstreams = {
@@ -102,15 +107,23 @@ async function main() {
     };
     const call = mcp('2026-07-28', 'tools/call', whoami, accessToken);
     const unauthenticated = mcp('2026-07-28', 'tools/call', whoami);
-    const [bareCall, sdkCall, sdkConnectionCall] = await measureInTurns(
+    const [bareCall, busyCall, sdkCall, sdkConnectionCall] = await measureInTurns(
       [
         { url: bare.url, spec: call, expectStatus: 200 },
+        { url: busyBare.url, spec: call, expectStatus: 200 },
         { url: sdk.url, spec: unauthenticated, expectStatus: 200 },
         { url: sdkConnection.url, spec: unauthenticated, expectStatus: 200 },
       ],
       LOAD,
     );
     rows.push(row('bare node:http (reference)', bareCall!, { rssMb: bare.rssMb() }));
+    rows.push(
+      row(`bare node:http spending ${CALIBRATION_US} µs of CPU on each request (reference)`, busyCall!, {
+        bare: bareCall!.rps,
+        rssMb: busyBare.rssMb(),
+        target: 'what so little work costs here',
+      }),
+    );
     rows.push(
       row('official SDK alone, its per-request handler (reference)', sdkCall!, {
         bare: bareCall!.rps,
@@ -188,6 +201,7 @@ async function main() {
     await gateway.stop();
     await sdk.stop();
     await sdkConnection.stop();
+    await busyBare.stop();
     await bare.stop();
     rmSync(dir, { recursive: true, force: true });
   }
