@@ -63,7 +63,7 @@ export class Metrics {
 
   private readonly upstreamRequests = new Counter({
     name: 'gatehouse_upstream_requests_total',
-    help: 'Requests relayed to upstream MCP servers, by server, method and outcome (ok, error, refused)',
+    help: 'Requests relayed to upstream MCP servers, by server, method and outcome (ok, error, refused, input_required)',
     labelNames: ['server', 'method', 'outcome'],
     registers: [this.registry],
   });
@@ -164,7 +164,7 @@ export class Metrics {
     this.toolCalls.inc({ tool, outcome });
   }
 
-  upstreamRequest(server: string, method: string, outcome: 'ok' | 'error' | 'refused', seconds: number): void {
+  upstreamRequest(server: string, method: string, outcome: 'ok' | 'error' | 'refused' | 'input_required', seconds: number): void {
     this.upstreamRequests.inc({ server, method, outcome });
     this.upstreamLatency.observe({ server, method }, seconds);
   }

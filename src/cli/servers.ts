@@ -1,6 +1,5 @@
 // `gatehouse servers list|test`: the upstream MCP servers of SERVERS_FILE as the gateway sees them, the sessions every
 // instance runs (from the registry in the database), and a trial start of one server through the gateway's own code.
-import type { Client } from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { Command, InvalidArgumentError } from 'commander';
 import type { Caller } from '../caller.js';
@@ -9,7 +8,8 @@ import { GatewayError } from '../gateway/gateway-error.js';
 import type { AccessRule } from '../gateway/policy.js';
 import { referencesOf, usesUserValues, type UpstreamServer } from '../gateway/servers-file.js';
 import { LIVE_WITHIN_MS } from '../gateway/session-registry.js';
-import { UpstreamSessions, type Launch } from '../gateway/upstream-sessions.js';
+import { completed, HeldCalls, type Askable } from '../gateway/input-requests.js';
+import { UpstreamSessions, type Launch, type SessionWork } from '../gateway/upstream-sessions.js';
 import { deriveKey } from '../keys/secrets.js';
 import { createLogger } from '../log.js';
 import { CONNECTIONS_PATH, createUpstreams } from '../parts/gateway.js';
@@ -222,12 +222,18 @@ class ObservedSessions extends UpstreamSessions {
   connectedAt: number | undefined;
   protocol: string | undefined;
 
-  override use<T>(server: UpstreamServer, owner: string, launch: Launch, work: (client: Client) => Promise<T>): Promise<T> {
-    return super.use(server, owner, launch, (client) => {
-      this.connectedAt ??= performance.now();
-      this.protocol ??= client.getNegotiatedProtocolVersion();
-      return work(client);
-    });
+  override use<T>(server: UpstreamServer, owner: string, launch: Launch, work: SessionWork<T>, offer?: Askable): Promise<T> {
+    return super.use(
+      server,
+      owner,
+      launch,
+      (client, holdWhile) => {
+        this.connectedAt ??= performance.now();
+        this.protocol ??= client.getNegotiatedProtocolVersion();
+        return work(client, holdWhile);
+      },
+      offer,
+    );
   }
 }
 
@@ -281,6 +287,8 @@ async function testServer(
     config,
     vault,
     sessions,
+    // A test lists tools, and asks no one anything.
+    held: new HeldCalls(),
     onRequest: () => undefined,
   });
   const upstream = upstreams[0]!;
@@ -296,7 +304,7 @@ async function testServer(
     const tools: TestReport['tools'] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const listed = await upstream.request(caller, 'tools/list', cursor === undefined ? {} : { cursor }, requestContext(server.timeoutMs));
+      const listed = completed(await upstream.request(caller, 'tools/list', cursor === undefined ? {} : { cursor }, requestContext(server.timeoutMs)), name);
       for (const tool of Array.isArray(listed.tools) ? (listed.tools as { name?: unknown }[]) : [])
         if (typeof tool.name === 'string') tools.push({ name: tool.name, offered: upstream.permitsTool(tool.name) });
       cursor = typeof listed.nextCursor === 'string' && listed.nextCursor !== '' ? listed.nextCursor : undefined;

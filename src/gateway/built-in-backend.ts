@@ -1,11 +1,12 @@
 // The built-in toolset as one backend of the aggregate endpoint (`/mcp` with upstream servers): its own McpServer,
 // reached through the SDK's in-memory transport by one client that every caller shares, each request carrying its
 // caller as every request to that server does (src/caller.ts).
-import { Client, InMemoryTransport, ProtocolError as ClientProtocolError } from '@modelcontextprotocol/client';
+import { Client, InMemoryTransport, isInputRequiredResult, ProtocolError as ClientProtocolError } from '@modelcontextprotocol/client';
 import { ProtocolError, type McpServerFactory, type ServerContext } from '@modelcontextprotocol/server';
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { CALLER_META_KEY, type Caller } from '../caller.js';
 import { VERSION } from '../version.js';
+import { FIRST_CALL, isAskable, NeedsInput, type InputRequest, type Relayed } from './input-requests.js';
 import { relayContextOf, relayProgress } from './progress-relay.js';
 import type { Backend } from './relay-server.js';
 import type { RelayedMethod } from './upstream.js';
@@ -32,15 +33,27 @@ export class BuiltInBackend implements Backend {
     return '';
   }
 
-  async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+  async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext, input = FIRST_CALL): Promise<Relayed> {
     const { client } = await this.#connect();
     const progress = relayProgress(relayContextOf(ctx));
+    // A built-in tool's questions go to the caller as they are, with the tool's own state (2026-07-28).
+    const resume = input.resume && !('held' in input.resume) ? input.resume : undefined;
     try {
       const result = await client.request(
-        { method, params: { ...params, _meta: { ...progress.meta, [CALLER_META_KEY]: caller } } },
-        { signal: ctx.mcpReq.signal, ...(progress.onprogress && { onprogress: progress.onprogress }) },
+        {
+          method,
+          params: {
+            ...params,
+            _meta: { ...progress.meta, [CALLER_META_KEY]: caller },
+            ...(input.responses && resume && { inputResponses: input.responses }),
+            ...(resume?.upstreamState !== undefined && { requestState: resume.upstreamState }),
+          },
+        },
+        { signal: ctx.mcpReq.signal, allowInputRequired: isAskable(input.askable), ...(progress.onprogress && { onprogress: progress.onprogress }) },
       );
       await progress.flushed();
+      if (isInputRequiredResult(result))
+        return new NeedsInput((result.inputRequests ?? {}) as Record<string, InputRequest>, { upstreamState: result.requestState });
       return result as Record<string, unknown>;
     } catch (error) {
       if (error instanceof ClientProtocolError) throw new ProtocolError(error.code, error.message, error.data);
@@ -59,7 +72,10 @@ export class BuiltInBackend implements Backend {
     this.#connection ??= (async () => {
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       const handle = serveStdio(this.factory, { transport: serverSide });
-      const client = new Client({ name: 'gatehouse-aggregate', version: VERSION }, { versionNegotiation: { mode: 'auto' } });
+      const client = new Client(
+        { name: 'gatehouse-aggregate', version: VERSION },
+        { versionNegotiation: { mode: 'auto' }, inputRequired: { autoFulfill: false } },
+      );
       await client.connect(clientSide);
       return { client, handle };
     })();

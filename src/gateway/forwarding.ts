@@ -15,6 +15,7 @@ import { requestIdFrom } from '../http/request-id.js';
 import type { Logger } from '../log.js';
 import { PROOF_HEADER, type ForwardProof } from './forward-proof.js';
 import { GatewayError, UpstreamRefusal, type GatewayRefusal } from './gateway-error.js';
+import { FIRST_CALL, NeedsInput, type CallInput, type Relayed, type Resume } from './input-requests.js';
 import type { ProgressNotification, RelayContext } from './progress-relay.js';
 import type { RelayedMethod, Upstream } from './upstream.js';
 
@@ -32,6 +33,8 @@ const RELAYED_METHODS = [
   'completion/complete',
 ] as const satisfies readonly RelayedMethod[];
 
+const CapabilitySchema = z.record(z.string(), z.json()).optional();
+
 const ForwardedCallSchema = z.object({
   server: z.string().min(1).max(200),
   method: z.enum(RELAYED_METHODS),
@@ -43,6 +46,14 @@ const ForwardedCallSchema = z.object({
     grantId: z.string().optional(),
   }),
   progressToken: z.union([z.string(), z.number()]).optional(),
+  // Optional: an instance of an earlier version, during a rolling upgrade, forwards calls without it.
+  input: z
+    .object({
+      askable: z.object({ sampling: CapabilitySchema, elicitation: CapabilitySchema }),
+      responses: z.record(z.string(), z.unknown()).optional(),
+      resume: z.union([z.object({ held: z.string() }), z.object({ upstreamState: z.string().optional() })]).optional(),
+    })
+    .optional(),
 });
 
 export type ForwardedCall = z.infer<typeof ForwardedCallSchema>;
@@ -50,6 +61,7 @@ export type ForwardedCall = z.infer<typeof ForwardedCallSchema>;
 type AnswerLine =
   | { notification: ProgressNotification }
   | { result: Record<string, unknown> }
+  | { needsInput: { inputRequests: NeedsInput['inputRequests']; resume: Resume } }
   | { error: { reason: GatewayRefusal; message: string; code?: number | undefined } };
 
 /**
@@ -74,7 +86,7 @@ export class Forwarder {
   constructor(private readonly proof: ForwardProof) {}
 
   /** Sends `call` to `holder`; progress reaches `relay` as it comes, the answer after it. */
-  call(holder: Holder, call: ForwardedCall, relay: RelayContext, timeoutMs: number): Promise<Record<string, unknown>> {
+  call(holder: Holder, call: ForwardedCall, relay: RelayContext, timeoutMs: number): Promise<Relayed> {
     // Cancelled while it waited for its home (a takeover's retries): nothing is sent.
     if (relay.signal.aborted) return Promise.reject(new GatewayError('ended', 'the call was cancelled'));
     const body = JSON.stringify(call);
@@ -85,7 +97,7 @@ export class Forwarder {
       agent: secure ? this.#agents.https : this.#agents.http,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [PROOF_HEADER]: this.proof.sign(holder.instanceId, body) },
     });
-    return new Promise<Record<string, unknown>>((resolve, reject) => {
+    return new Promise<Relayed>((resolve, reject) => {
       let settled = false;
       let responded = false;
       const settle = (outcome: () => void) => {
@@ -172,7 +184,7 @@ function safeDescription(text: string): string | undefined {
 }
 
 /** Reads the answer's lines: notifications passed on in order, then the result (or the error) after them. */
-function readAnswer(response: IncomingMessage, relay: RelayContext, server: string): Promise<Record<string, unknown>> {
+function readAnswer(response: IncomingMessage, relay: RelayContext, server: string): Promise<Relayed> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     let size = 0;
@@ -196,6 +208,7 @@ function readAnswer(response: IncomingMessage, relay: RelayContext, server: stri
         const notification = answer.notification;
         notified = notified.then(() => relay.notify(notification)).catch(() => undefined);
       } else if ('result' in answer) finish(() => resolve(answer.result));
+      else if ('needsInput' in answer) finish(() => resolve(new NeedsInput(answer.needsInput.inputRequests, answer.needsInput.resume)));
       else if ('error' in answer) finish(() => reject(errorFrom(answer.error)));
     };
     response.setEncoding('utf8');
@@ -293,7 +306,8 @@ async function serveForwarded(deps: ForwardRouteDeps, request: IncomingMessage, 
   };
   let last: AnswerLine;
   try {
-    last = { result: await upstream.serve(caller, call.method, call.params, relay) };
+    const relayed = await upstream.serve(caller, call.method, call.params, relay, (call.input as CallInput | undefined) ?? FIRST_CALL);
+    last = relayed instanceof NeedsInput ? { needsInput: { inputRequests: relayed.inputRequests, resume: relayed.resume } } : { result: relayed };
   } catch (error) {
     last = { error: describe(error) };
   }

@@ -3,6 +3,8 @@
 // SDK's low-level Server does the protocol (both eras, envelopes, validation of what comes back); this module only
 // decides which backend answers and what the caller may see of it.
 import {
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
   ProtocolError,
   ProtocolErrorCode,
   Server,
@@ -15,6 +17,7 @@ import {
   type ListToolsResult,
   type McpServerFactory,
   type ReadResourceResult,
+  type RequestStateCodec,
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import { LRUCache } from 'lru-cache';
@@ -22,6 +25,7 @@ import { callerOf, type Caller } from '../caller.js';
 import type { Logger } from '../log.js';
 import { SERVER_INFO } from '../mcp/server-factory.js';
 import { GatewayError, UpstreamRefusal } from './gateway-error.js';
+import { askableFrom, completed, NeedsInput, type CallInput, type Relayed, type Resume } from './input-requests.js';
 import type { RelayedMethod } from './upstream.js';
 
 /** Something that answers relayed requests: an upstream server, or the built-in toolset at the aggregate endpoint. */
@@ -31,7 +35,8 @@ export interface Backend {
   permitsTool(tool: string): boolean;
   missingSecrets(caller: Caller): Promise<string[]>;
   needsSecretMessage(missing: readonly string[]): string;
-  request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>>;
+  /** Relays one request; `input` says what the caller can be asked, and, on a retry, their answers (input-requests.ts). */
+  request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext, input?: CallInput): Promise<Relayed>;
 }
 
 export interface RelayServerOptions {
@@ -43,7 +48,20 @@ export interface RelayServerOptions {
   logger: Logger;
   /** How long the aggregate's lists wait for each backend (LIST_WAIT_MS unless given). */
   listWaitMs?: number | undefined;
+  /** Seals where a call that asked its caller for input resumes, bound to the caller (the endpoint's codec). */
+  requestState: RequestStateCodec;
 }
+
+/** Where a call that asked its caller for input resumes, sealed in the `requestState` the caller echoes. */
+interface ResumeState {
+  server: string;
+  /** The tool, prompt or resource asked for: a retry must ask for the same. */
+  target: string;
+  resume: Resume;
+}
+
+/** The methods whose calls may ask their caller for input (2026-07-28 multi round-trip requests). */
+type AskingMethod = 'tools/call' | 'prompts/get' | 'resources/read';
 
 /** Between a server's name and its tool's, at the aggregate endpoint. */
 export const SEPARATOR = '__';
@@ -72,6 +90,7 @@ class Relay {
   server(): Server {
     const server = new Server(SERVER_INFO, {
       capabilities: { tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true }, completions: {} },
+      requestState: { verify: this.options.requestState.verify },
     });
     // What comes back from a backend was validated as its method's result by the client that received it.
     server.setRequestHandler('tools/list', async (_request, ctx) => ({ tools: await this.#listTools(callerOf(ctx), ctx) }) as ListToolsResult);
@@ -145,7 +164,7 @@ class Relay {
     if (missing.length > 0) return toolError(backend.needsSecretMessage(missing));
     if (!backend.permitsTool(name)) throw unknownTool(requested);
     try {
-      return await backend.request(caller, 'tools/call', { ...params, name }, ctx);
+      return await this.#asking(backend, caller, 'tools/call', { ...params, name }, requested, ctx);
     } catch (error) {
       if (error instanceof UpstreamRefusal) throw asProtocolError(error);
       if (error instanceof GatewayError) return toolError(error.message);
@@ -172,12 +191,19 @@ class Relay {
     const requested = String(params.name);
     const found = await this.#resolve(caller, requested);
     if (!found) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Prompt ${requested} not found`);
-    return this.#relay(found.backend, caller, method, { ...params, name: found.name }, ctx);
+    return this.#relayAsking(found.backend, caller, method, { ...params, name: found.name }, requested, ctx);
   }
 
   async #read(caller: Caller, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
     const uri = String(params.uri);
     const usable = await this.#usable(caller);
+    // A retry after the caller answered goes back to the server that asked.
+    const resuming = this.#resumeState(ctx);
+    if (resuming) {
+      const backend = usable.find((candidate) => candidate.name === resuming.server);
+      if (!backend) throw staleState();
+      return this.#relayAsking(backend, caller, 'resources/read', params, uri, ctx);
+    }
     const home = this.#resourceHomes.get(`${caller.user.id}\0${uri}`);
     const first = usable.find((backend) => backend.name === home);
     // A URI nobody listed (one from a template, or a link in a tool's result): each backend is asked in turn.
@@ -186,7 +212,7 @@ class Relay {
     for (const backend of candidates) {
       if ((await backend.missingSecrets(caller)).length > 0) continue;
       try {
-        return await this.#relay(backend, caller, 'resources/read', params, ctx);
+        return await this.#relayAsking(backend, caller, 'resources/read', params, uri, ctx);
       } catch (error) {
         lastError = error;
         if (!this.options.aggregate) break;
@@ -212,10 +238,44 @@ class Relay {
   /** One relayed request whose failure is a JSON-RPC error (everything but tools/call, which answers tool errors). */
   async #relay(backend: Backend, caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext) {
     try {
-      return await backend.request(caller, method, params, ctx);
+      return completed(await backend.request(caller, method, params, ctx, { askable: askableOf(ctx) }), backend.name);
     } catch (error) {
       throw error instanceof GatewayError ? asProtocolError(error) : error;
     }
+  }
+
+  /** #relay for a request that may ask its caller for input. */
+  async #relayAsking(backend: Backend, caller: Caller, method: AskingMethod, params: Record<string, unknown>, target: string, ctx: ServerContext) {
+    try {
+      return await this.#asking(backend, caller, method, params, target, ctx);
+    } catch (error) {
+      throw error instanceof GatewayError ? asProtocolError(error) : error;
+    }
+  }
+
+  /**
+   * A request that may ask its caller for input: relayed with what the caller can be asked, and, on a retry, with
+   * their answers to the server that asked. A call that needs input answers `input_required`, where it resumes
+   * sealed in the requestState the caller echoes (the SDK verifies it, bound to this caller and method).
+   */
+  async #asking(backend: Backend, caller: Caller, method: AskingMethod, params: Record<string, unknown>, target: string, ctx: ServerContext) {
+    const resuming = this.#resumeState(ctx);
+    if (resuming && (resuming.server !== backend.name || resuming.target !== target)) throw staleState();
+    const askable = askableOf(ctx);
+    const input: CallInput = resuming ? { askable, responses: ctx.mcpReq.inputResponses ?? {}, resume: resuming.resume } : { askable };
+    const relayed = await backend.request(caller, method, params, ctx, input);
+    if (!(relayed instanceof NeedsInput)) return relayed;
+    const state: ResumeState = { server: backend.name, target, resume: relayed.resume };
+    return inputRequired({
+      inputRequests: relayed.inputRequests as Parameters<typeof inputRequired>[0]['inputRequests'],
+      requestState: await this.options.requestState.mint(state, ctx),
+    }) as unknown as Record<string, unknown>;
+  }
+
+  /** Where a retried call resumes, from the requestState the SDK verified; undefined on a first call. */
+  #resumeState(ctx: ServerContext): ResumeState | undefined {
+    const state = ctx.mcpReq.requestState<ResumeState>();
+    return typeof state === 'object' && state !== null && typeof state.server === 'string' ? state : undefined;
   }
 
   /**
@@ -256,7 +316,7 @@ class Relay {
     const items: Listed[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await backend.request(caller, method, cursor === undefined ? {} : { cursor }, ctx);
+      const result = completed(await backend.request(caller, method, cursor === undefined ? {} : { cursor }, ctx, { askable: askableOf(ctx) }), backend.name);
       const listed = result[key];
       if (Array.isArray(listed)) items.push(...(listed as Listed[]));
       cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
@@ -283,6 +343,15 @@ class Relay {
 function asProtocolError(error: GatewayError): ProtocolError {
   return error instanceof UpstreamRefusal ? new ProtocolError(error.code, error.message) : new ProtocolError(ProtocolErrorCode.InternalError, error.message);
 }
+
+/**
+ * What the caller can be asked, as their request declares it: only a 2026-07-28 request carries an envelope, so a
+ * 2025-era caller is never asked. Every request passes it on, because the request that starts a session decides
+ * what the session offers its upstream.
+ */
+const askableOf = (ctx: ServerContext) => askableFrom((ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY]);
+
+const staleState = () => new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid or expired requestState');
 
 const unknownTool = (name: string) => new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
 

@@ -3,11 +3,19 @@
 // SERVER_IDLE_TIMEOUT without calls, and after a crash starts again on the next call, no sooner than its backoff.
 // Sessions are never shared between users unless the server is configured `shared`.
 import { createHash } from 'node:crypto';
-import { Client, SSEClientTransport, StreamableHTTPClientTransport, type Transport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type CreateMessageResult,
+  type ElicitResult,
+  type Transport,
+} from '@modelcontextprotocol/client';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { answersAfterNotifications } from './answers-after-notifications.js';
 import { GatewayError } from './gateway-error.js';
+import { NOT_ASKABLE, type Askable, type InputRequest } from './input-requests.js';
 import { childEnvironment, ProcessTransport } from './process-transport.js';
 import { upstreamFetch } from './upstream-fetch.js';
 import type { UpstreamServer } from './servers-file.js';
@@ -34,9 +42,14 @@ export interface SessionsDeps {
   registry?: SessionRegistry | undefined;
   /** Told when a session is gone, however it ended (its lease is given up). */
   onEnded?: ((server: string, owner: string) => void) | undefined;
+  /** Puts an upstream's request (sampling, elicitation) to the caller it is meant for; refuses it when no one can answer. */
+  ask?: ((server: string, owner: string, shared: boolean, request: InputRequest) => Promise<unknown>) | undefined;
 }
 
 export type ListKind = 'tools' | 'prompts' | 'resources';
+
+/** What runs with a session's client; `holdWhile` counts work that goes on after it returns as in flight. */
+export type SessionWork<T> = (client: Client, holdWhile: <R>(pending: Promise<R>) => Promise<R>) => Promise<T>;
 
 /** One running session, as this instance sees it (the registry shares the same across instances). */
 export interface SessionStatus {
@@ -86,10 +99,12 @@ export class UpstreamSessions {
   }
 
   /**
-   * Runs `work` with the session for `owner` at `server`, started if need be (within the server's timeout). A
-   * launch that differs from the running session's (the user replaced a secret) replaces the session.
+   * Runs `work` with the session for `owner` at `server`, started if need be (within the server's timeout), offering
+   * the upstream the input `offer` names (the caller who starts a session can answer it). A launch that differs from
+   * the running session's (the user replaced a secret) replaces the session. Work that goes on after `work` has
+   * returned (a call waiting for its caller's answer) is counted as in flight through `holdWhile`.
    */
-  async use<T>(server: UpstreamServer, owner: string, launch: Launch, work: (client: Client) => Promise<T>): Promise<T> {
+  async use<T>(server: UpstreamServer, owner: string, launch: Launch, work: SessionWork<T>, offer: Askable = NOT_ASKABLE): Promise<T> {
     if (this.#closed || this.#draining) throw new GatewayError('stopping', `${server.name} is not available: Gatehouse is stopping`);
     const key = `${server.name}\0${owner}`;
     const fingerprint = createHash('sha256').update(JSON.stringify(launch)).digest('base64url');
@@ -98,12 +113,20 @@ export class UpstreamSessions {
       void this.#stop(session);
       session = undefined;
     }
-    if (!session) session = this.#start(server, owner, key, fingerprint, launch);
+    if (!session) session = this.#start(server, owner, key, fingerprint, launch, offer);
+    const started = session;
+    const holdWhile = <R>(pending: Promise<R>): Promise<R> => {
+      started.inFlight++;
+      return pending.finally(() => {
+        started.inFlight--;
+        started.lastUsedAt = Date.now();
+      });
+    };
     session.inFlight++;
     session.lastUsedAt = Date.now();
     try {
       const client = await session.ready;
-      const result = await work(client);
+      const result = await work(client, holdWhile);
       this.#crashes.delete(key);
       return result;
     } finally {
@@ -158,7 +181,7 @@ export class UpstreamSessions {
     for (const session of this.#sessions.values()) if (session.transport instanceof ProcessTransport) session.transport.killNow();
   }
 
-  #start(server: UpstreamServer, owner: string, key: string, fingerprint: string, launch: Launch): Session {
+  #start(server: UpstreamServer, owner: string, key: string, fingerprint: string, launch: Launch, offer: Askable): Session {
     if (launch.transport === 'stdio' && server.transport === 'stdio' && this.#processes(server.name) >= server.maxProcesses) {
       throw new GatewayError('too_many_processes', `${server.name} is busy: it already runs ${server.maxProcesses} processes; try again later`);
     }
@@ -174,7 +197,7 @@ export class UpstreamSessions {
       inFlight: 0,
       stopping: false,
     };
-    session.ready = this.#connect(session, launch);
+    session.ready = this.#connect(session, launch, offer);
     // A start that fails leaves no session behind: the next call tries again, after the backoff.
     session.ready.catch(() => {
       this.#forget(session);
@@ -185,7 +208,7 @@ export class UpstreamSessions {
     return session;
   }
 
-  async #connect(session: Session, launch: Launch): Promise<Client> {
+  async #connect(session: Session, launch: Launch, offer: Askable): Promise<Client> {
     const { server } = session;
     await this.#backoff(session.key, server.timeoutMs);
     const transport = answersAfterNotifications(this.#transport(session, launch));
@@ -193,8 +216,14 @@ export class UpstreamSessions {
     const client = new Client(CLIENT_INFO, {
       // Whatever the upstream speaks: 2026-07-28 when it answers server/discover, else the 2025 handshake.
       versionNegotiation: { mode: 'auto' },
-      // No sampling, elicitation or roots are offered: an upstream asking for them is refused at once.
-      capabilities: {},
+      // Sampling and elicitation as the caller who starts the session can answer them (src/gateway/input-requests.ts);
+      // never roots.
+      capabilities: {
+        ...(offer.sampling && { sampling: offer.sampling }),
+        ...(offer.elicitation && { elicitation: offer.elicitation }),
+      },
+      // A 2026-07-28 upstream's questions go to the caller as they are; the client never answers them itself.
+      inputRequired: { autoFulfill: false },
       // Told when a list changes (on a 2026-07-28 upstream, through the subscription the client opens for it);
       // the callers list again themselves.
       listChanged: Object.fromEntries(
@@ -205,6 +234,11 @@ export class UpstreamSessions {
       ),
     });
     client.onclose = () => this.#ended(session);
+    // A 2025-era upstream's questions during a call: put to that call's caller, or refused at once.
+    const ask = (request: InputRequest) =>
+      this.deps.ask?.(server.name, session.owner, server.isolation === 'shared', request) ?? Promise.reject(new Error('no caller can be asked'));
+    if (offer.sampling) client.setRequestHandler('sampling/createMessage', (request) => ask(request) as Promise<CreateMessageResult>);
+    if (offer.elicitation) client.setRequestHandler('elicitation/create', (request) => ask(request) as Promise<ElicitResult>);
     // An upstream's log messages name no request here: they go to Gatehouse's log, with the server and the user.
     client.setNotificationHandler('notifications/message', (notification) =>
       this.deps.logger.debug({ server: server.name, user_id: session.owner, upstream_log: notification.params }, 'upstream log message'),

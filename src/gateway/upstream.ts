@@ -1,11 +1,20 @@
 // One upstream server as the caller's requests reach it: who may use it, which of its tools they see, the launch
 // rendered for them (their values, their secrets), and each request relayed over their session, bounded by the
 // server's timeout, its progress passed back, its outcome audited and counted.
-import { ProtocolError as UpstreamProtocolError, SdkError, SdkErrorCode, SERVER_INFO_META_KEY, type Client } from '@modelcontextprotocol/client';
+import {
+  isInputRequiredResult,
+  ProtocolError as UpstreamProtocolError,
+  SdkError,
+  SdkErrorCode,
+  SERVER_INFO_META_KEY,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Client,
+} from '@modelcontextprotocol/client';
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from '../caller.js';
 import type { ForwardedCall } from './forwarding.js';
 import { GatewayError, UpstreamRefusal } from './gateway-error.js';
+import { FIRST_CALL, isAskable, NeedsInput, NOT_ASKABLE, type CallInput, type HeldCalls, type InputRequest, type Relayed } from './input-requests.js';
 import { relayContextOf, relayProgress, type RelayContext } from './progress-relay.js';
 import { mayUse, permitsTool, type Person } from './policy.js';
 import { referencesOf, type UpstreamServer } from './servers-file.js';
@@ -28,6 +37,8 @@ export interface UpstreamDeps {
   connectionsUrl: string;
   /** Told of every relayed request, for the audit trail and the metrics. */
   onRequest(call: RelayedRequest): void;
+  /** The calls to 2025-era upstreams that asked their caller for input, waiting for the answer. */
+  held: HeldCalls;
   /**
    * Where a stdio server's sessions run when several instances serve the same users (REDIS_URL): each on one
    * instance, its home, which the others forward to. Unset: here.
@@ -37,13 +48,7 @@ export interface UpstreamDeps {
 
 export interface Homes {
   /** Runs `here` when this instance is home to `owner`'s session at the call's server; else forwards the call there. */
-  run(
-    server: UpstreamServer,
-    owner: string,
-    call: ForwardedCall,
-    relay: RelayContext,
-    here: () => Promise<Record<string, unknown>>,
-  ): Promise<Record<string, unknown>>;
+  run(server: UpstreamServer, owner: string, call: ForwardedCall, relay: RelayContext, here: () => Promise<Relayed>): Promise<Relayed>;
 }
 
 export interface RelayedRequest {
@@ -52,7 +57,8 @@ export interface RelayedRequest {
   /** The tool, prompt or resource the request names. */
   target: string | undefined;
   caller: Caller;
-  outcome: 'ok' | 'error' | 'refused';
+  /** `input_required`: the call asked its caller for input, and goes on when they answer. */
+  outcome: 'ok' | 'error' | 'refused' | 'input_required';
   reason?: string | undefined;
   seconds: number;
 }
@@ -102,20 +108,20 @@ export class Upstream {
    * Relays one request over the caller's session, here or at its home instance; progress comes back to the
    * caller's own request. Audited and counted here, where the caller's request arrived.
    */
-  async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext): Promise<Record<string, unknown>> {
+  async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext, input: CallInput = FIRST_CALL): Promise<Relayed> {
     const started = performance.now();
     const target = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
     const report = (outcome: RelayedRequest['outcome'], reason?: string) =>
       this.deps.onRequest({ server: this.server.name, method, target, caller, outcome, reason, seconds: (performance.now() - started) / 1000 });
     const relay = relayContextOf(ctx);
     try {
-      const here = () => this.serve(caller, method, params, relay);
+      const here = () => this.serve(caller, method, params, relay, input);
       const { homes } = this.deps;
       const result =
         homes && this.server.transport === 'stdio'
-          ? await homes.run(this.server, this.ownerOf(caller), forwardedCall(this.server.name, method, params, caller, relay), relay, here)
+          ? await homes.run(this.server, this.ownerOf(caller), forwardedCall(this.server.name, method, params, caller, relay, input), relay, here)
           : await here();
-      report(method === 'tools/call' && result.isError === true ? 'error' : 'ok');
+      report(result instanceof NeedsInput ? 'input_required' : method === 'tools/call' && result.isError === true ? 'error' : 'ok');
       return result;
     } catch (error) {
       const refusal = this.#asGatewayError(error);
@@ -125,29 +131,70 @@ export class Upstream {
   }
 
   /** Relays one request over the caller's session on this instance, started if need be. */
-  async serve(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext): Promise<Record<string, unknown>> {
+  async serve(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext, input: CallInput = FIRST_CALL): Promise<Relayed> {
     try {
       const launch = await this.#launch(caller);
-      return await this.deps.sessions.use(this.server, this.ownerOf(caller), launch, (client) => this.#send(client, method, params, relay));
+      const owner = this.ownerOf(caller);
+      // A session offers its upstream what the caller who starts it can answer; a shared one, nothing.
+      const offer = this.server.isolation === 'shared' ? NOT_ASKABLE : input.askable;
+      return await this.deps.sessions.use(
+        this.server,
+        owner,
+        launch,
+        (client, holdWhile) => {
+          if (speaksModern(client)) return this.#send(client, method, params, relay, input);
+          const held = this.deps.held;
+          const waitMs = this.server.timeoutMs;
+          const resume = input.resume;
+          if (resume && 'held' in resume) return held.resume(this.server.name, owner, resume.held, input.responses ?? {}, waitMs, relay.signal);
+          if (!isAskable(input.askable)) return this.#send(client, method, params, relay, input);
+          // The call may outlive this request (it waits for the caller's answer): the session counts it until it ends.
+          return held.run(this.server.name, owner, input.askable, waitMs, relay.signal, (signal) =>
+            holdWhile(this.#send(client, method, params, { ...relay, signal }, input)),
+          );
+        },
+        offer,
+      );
     } catch (error) {
       throw this.#asGatewayError(error);
     }
   }
 
-  async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext): Promise<Record<string, unknown>> {
+  async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext, input: CallInput): Promise<Relayed> {
     const progress = relayProgress(relay);
+    const resume = input.resume && !('held' in input.resume) ? input.resume : undefined;
     const result = await client.request(
-      { method, params: { ...params, _meta: progress.meta } },
+      {
+        method,
+        params: {
+          ...params,
+          _meta: progress.meta,
+          // A retry after the caller answered (2026-07-28): their answers, and the upstream's own state, echoed.
+          ...(input.responses && resume && { inputResponses: input.responses }),
+          ...(resume?.upstreamState !== undefined && { requestState: resume.upstreamState }),
+        },
+      },
       {
         signal: relay.signal,
         timeout: this.server.timeoutMs,
         maxTotalTimeout: this.server.timeoutMs,
         resetTimeoutOnProgress: true,
+        // The upstream's questions go to the caller, when they can be asked; never answered here.
+        allowInputRequired: isAskable(input.askable),
         ...(progress.onprogress && { onprogress: progress.onprogress }),
       },
     );
     await progress.flushed();
+    if (isInputRequiredResult(result)) return this.#needsInput(result);
     return withoutServerInfo(result as Record<string, unknown>);
+  }
+
+  /** A 2026-07-28 upstream's `input_required`, as its caller is asked: never for roots (see input-requests.ts). */
+  #needsInput(result: { inputRequests?: Record<string, unknown> | undefined; requestState?: string | undefined }): NeedsInput {
+    const inputRequests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
+    if (Object.values(inputRequests).some((request) => request.method === 'roots/list'))
+      throw new GatewayError('upstream_error', `${this.server.name} asked for your client's roots, which Gatehouse does not pass on to servers`);
+    return new NeedsInput(inputRequests, { upstreamState: result.requestState });
   }
 
   /** The launch for this caller: every template rendered with their values; refused when one is unsafe or missing. */
@@ -194,6 +241,11 @@ export class Upstream {
       );
     if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout)
       return new GatewayError('timeout', `${name} did not answer within ${this.server.timeoutMs / 1000} s`);
+    if (error instanceof SdkError && error.code === SdkErrorCode.UnsupportedResultType)
+      return new GatewayError(
+        'upstream_error',
+        `${name} asks for input your client cannot give here (its questions need an MCP client on the 2026-07-28 revision)`,
+      );
     if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed)
       return new GatewayError('ended', `${name} stopped during the call; it starts again on the next one`);
     if (error instanceof UpstreamProtocolError) return new UpstreamRefusal(error.code, `${name}: ${error.message}`);
@@ -202,10 +254,23 @@ export class Upstream {
 }
 
 /** The call as it is forwarded to another instance: the caller's `_meta` (their verified caller among it) stays here. */
-function forwardedCall(server: string, method: RelayedMethod, params: Record<string, unknown>, caller: Caller, relay: RelayContext): ForwardedCall {
+function forwardedCall(
+  server: string,
+  method: RelayedMethod,
+  params: Record<string, unknown>,
+  caller: Caller,
+  relay: RelayContext,
+  input: CallInput,
+): ForwardedCall {
   const { _meta: _here, ...rest } = params;
-  return { server, method, params: rest, caller: { ...caller, scopes: [...caller.scopes] }, progressToken: relay.progressToken };
+  return { server, method, params: rest, caller: { ...caller, scopes: [...caller.scopes] }, progressToken: relay.progressToken, input };
 }
+
+/** Whether the session speaks the 2026-07-28 revision (or a later one): the 2025 revisions are the SDK's legacy list. */
+const speaksModern = (client: Client) => {
+  const version = client.getNegotiatedProtocolVersion();
+  return version !== undefined && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version);
+};
 
 /** The result without the upstream's own name stamped in it (2026-07-28): the answer comes from Gatehouse, which stamps its own. */
 function withoutServerInfo(result: Record<string, unknown>): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { ConfigError, type GatewayConfig } from '../config.js';
 import { ForwardProof } from '../gateway/forward-proof.js';
 import { Forwarder, forwardRoute, NotDelivered } from '../gateway/forwarding.js';
 import { ConnectionSecrets } from '../identity/connection-secrets.js';
+import { HeldCalls } from '../gateway/input-requests.js';
 import { Placement, parseLeaseName } from '../gateway/placement.js';
 import type { Person } from '../gateway/policy.js';
 import type { UpstreamServer } from '../gateway/servers-file.js';
@@ -35,6 +36,7 @@ export interface UpstreamsDeps extends Pick<Shared, 'storage' | 'secret'> {
   config: Pick<GatewayConfig, 'baseUrl'>;
   vault?: UpstreamAccess | undefined;
   sessions: UpstreamSessions;
+  held: HeldCalls;
   onRequest(call: RelayedRequest): void;
   homes?: Homes | undefined;
 }
@@ -75,6 +77,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
   });
   // The sessions tell the placement when one ends (its lease goes), and the placement asks them what runs here.
   let placement: Placement | undefined;
+  const held = new HeldCalls();
   const sessions: UpstreamSessions = new UpstreamSessions({
     logger,
     inheritedEnvironment: config.inheritedEnvironment,
@@ -85,6 +88,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
     onProcesses: (server, count) => metrics.upstreamProcesses(server, count),
     registry,
     onEnded: (server, owner) => placement?.sessionEnded(server, owner),
+    ask: (server, owner, shared, request) => held.ask(server, owner, shared, request),
   });
   const cluster = self && deps.redis ? sharedHomes(deps.redis, self, sessions, { ...deps, leaseTtlMs: LEASE_TTL_MS }) : undefined;
   placement = cluster?.placement;
@@ -104,7 +108,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
       .record({ type: 'upstream.call', userId: call.caller.user.id, clientId: call.caller.clientId, detail })
       .catch((error: unknown) => logger.warn({ err: error }, 'audit event not recorded'));
   };
-  const { upstreams, secrets } = createUpstreams(config.servers, { ...deps, sessions, onRequest, homes: cluster?.homes });
+  const { upstreams, secrets } = createUpstreams(config.servers, { ...deps, sessions, held, onRequest, homes: cluster?.homes });
   const forward =
     cluster &&
     ((route: NodeRouteDeps) =>
@@ -119,6 +123,7 @@ export function createGateway(deps: GatewayDeps): Gateway | undefined {
         onRefused: (reason) => metrics.refused(`forward_${reason}`),
       }));
   const close = async () => {
+    held.close();
     await sessions.close();
     await cluster?.close();
     await registry.close();
@@ -238,6 +243,7 @@ export function createUpstreams(servers: readonly UpstreamServer[], deps: Upstre
         upstreamToken: async (provider, userId) => deps.vault?.accessToken(provider, userId),
         connectionsUrl: deps.config.baseUrl + CONNECTIONS_PATH,
         onRequest: deps.onRequest,
+        held: deps.held,
         homes: deps.homes,
       }),
   );

@@ -75,7 +75,7 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
     if (upstreams.length === 0) return builtInFactory(parts);
     const builtIn = new BuiltInBackend(builtInFactory(parts));
     closers.push(() => builtIn.close());
-    return relayServerFactory({ backends: [builtIn, ...upstreams], builtIn, aggregate: true, logger });
+    return relayServerFactory({ backends: [builtIn, ...upstreams], builtIn, aggregate: true, logger, requestState: parts.requestState });
   });
   closers.push(() => mcp.close());
 
@@ -97,7 +97,7 @@ export function mountProtectedResource(app: Hono<AppEnv>, deps: ProtectedResourc
   for (const path of MCP_PATHS) mount(path, mcp.serve);
   const notifiers = new Map<string, ServerNotifier>();
   for (const upstream of upstreams) {
-    const own = endpoint(() => relayServerFactory({ backends: [upstream], aggregate: false, logger }));
+    const own = endpoint((parts) => relayServerFactory({ backends: [upstream], aggregate: false, logger, requestState: parts.requestState }));
     closers.push(() => own.close());
     notifiers.set(upstream.name, own.notify);
     mount(gatewayPath(upstream.name), forPermittedCallers(upstream, own.serve));

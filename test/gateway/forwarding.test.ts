@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import { ForwardProof } from '../../src/gateway/forward-proof.js';
 import { Forwarder, NotDelivered, type ForwardedCall } from '../../src/gateway/forwarding.js';
 import { GatewayError, UpstreamRefusal } from '../../src/gateway/gateway-error.js';
+import { NeedsInput } from '../../src/gateway/input-requests.js';
 import type { ProgressNotification, RelayContext } from '../../src/gateway/progress-relay.js';
 import { freePort } from '../helpers/free-port.js';
 
@@ -17,6 +18,7 @@ const CALL: ForwardedCall = {
   params: { name: 'read_graph', arguments: {} },
   caller: { user: { id: 'u1', username: 'alice' }, clientId: 'c1', scopes: ['mcp:tools'] },
   progressToken: 'p1',
+  input: { askable: {} },
 };
 
 describe('forward proofs', () => {
@@ -82,6 +84,27 @@ describe('the forwarding side', () => {
       notified.map((notification) => notification.params.progress),
       [1, 2],
     );
+  });
+
+  it('brings back a call that asks its caller for input, with where it resumes at the home', async () => {
+    const asked = { inputRequests: { 'input-1': { method: 'elicitation/create', params: { message: 'Which colour?' } } }, resume: { held: 'call-1' } };
+    const url = await instance((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        // The caller's answers and where the call resumes travel with the retry.
+        const input = (JSON.parse(body) as ForwardedCall).input!;
+        res.end(
+          `${JSON.stringify(input.resume ? { result: { content: [{ type: 'text', text: JSON.stringify(input.responses) }] } } : { needsInput: asked })}\n`,
+        );
+      });
+    });
+    const needs = await forwarder.call({ instanceId: 'b', url }, { ...CALL, input: { askable: { elicitation: {} } } }, relay(), 5_000);
+    assert.ok(needs instanceof NeedsInput);
+    assert.deepEqual({ inputRequests: needs.inputRequests, resume: needs.resume }, asked);
+    const answers = { 'input-1': { action: 'accept', content: { colour: 'blue' } } };
+    const done = await forwarder.call({ instanceId: 'b', url }, { ...CALL, input: { askable: {}, responses: answers, resume: needs.resume } }, relay(), 5_000);
+    assert.deepEqual(done, { content: [{ type: 'text', text: JSON.stringify(answers) }] });
   });
 
   it("rebuilds the home's errors: a refusal of the gateway's, or the upstream's own JSON-RPC error", async () => {

@@ -2,7 +2,9 @@
 // as a test needs: fast, slow (a cold start), failing. The reference servers' end-to-end tests are gateway.test.ts.
 import assert from 'node:assert/strict';
 import { Client, InMemoryTransport } from '@modelcontextprotocol/client';
+import { createRequestStateCodec } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { CALLER_META_KEY, type Caller } from '../../src/caller.js';
 import { GatewayError } from '../../src/gateway/gateway-error.js';
@@ -28,7 +30,10 @@ function backend(name: string, tools: string[], answer: (method: string) => Prom
 
 async function connect(backends: Backend[], listWaitMs: number) {
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  const handle = serveStdio(relayServerFactory({ backends, aggregate: true, logger: createLogger('silent'), listWaitMs }), { transport: serverSide });
+  const requestState = createRequestStateCodec({ key: randomBytes(32) });
+  const handle = serveStdio(relayServerFactory({ backends, aggregate: true, logger: createLogger('silent'), listWaitMs, requestState }), {
+    transport: serverSide,
+  });
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(clientSide);
   const meta = { [CALLER_META_KEY]: caller };

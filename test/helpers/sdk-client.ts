@@ -4,6 +4,7 @@ import {
   Client,
   StreamableHTTPClientTransport,
   UnauthorizedError,
+  type ClientCapabilities,
   type OAuthClientMetadata,
   type OAuthClientProvider,
   type OAuthDiscoveryState,
@@ -63,14 +64,29 @@ export const CLAUDE_LIKE_METADATA: OAuthClientMetadata = {
 
 export type Era = 'legacy' | '2026-07-28';
 
-function newClient(era: Era) {
-  return new Client({ name: 'gatehouse-test', version: '1.0.0' }, era === 'legacy' ? {} : { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+/** What the client can be asked (sampling, elicitation, roots), with the handlers that answer. */
+export interface Answering {
+  capabilities: ClientCapabilities;
+  /** Registers the client's handlers for what it declared. */
+  handlers(client: Client): void;
+}
+
+function newClient(era: Era, answering?: Answering) {
+  const client = new Client(
+    { name: 'gatehouse-test', version: '1.0.0' },
+    {
+      ...(era !== 'legacy' && { versionNegotiation: { mode: { pin: '2026-07-28' } } }),
+      ...(answering && { capabilities: answering.capabilities }),
+    },
+  );
+  answering?.handlers(client);
+  return client;
 }
 
 /** Connects the SDK client to `mcpUrl`, completing the OAuth flow through sign-in and consent when challenged. */
 export async function connectWithOAuth(
   mcpUrl: string,
-  options: { era: Era; metadata?: OAuthClientMetadata; username?: string; password?: string; browser?: Browser },
+  options: { era: Era; metadata?: OAuthClientMetadata; username?: string; password?: string; browser?: Browser; answering?: Answering },
 ): Promise<{ client: Client; provider: RecordingOAuthProvider }> {
   const provider = new RecordingOAuthProvider(options.metadata ?? CLAUDE_LIKE_METADATA);
   const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
@@ -82,7 +98,7 @@ export async function connectWithOAuth(
   }
   const callback = await signInAndDecide(provider.authorizationUrl!, options);
   await first.finishAuth(callback.searchParams);
-  const client = newClient(options.era);
+  const client = newClient(options.era, options.answering);
   await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
   return { client, provider };
 }
