@@ -6,6 +6,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { readIncomingBody } from '../http/body.js';
 
 /** The largest answer read whole: an upstream sending more is cut off with an error. */
 export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -45,17 +46,12 @@ async function readAnswer(answer: IncomingMessage): Promise<Response> {
   if ((headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     return new Response(Readable.toWeb(answer) as ReadableStream<Uint8Array>, { status, headers });
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of answer as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_ANSWER_BYTES) {
-      answer.destroy();
-      throw new Error(`the upstream's answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
-    }
-    chunks.push(chunk);
+  const read = await readIncomingBody(answer, MAX_ANSWER_BYTES);
+  if (read.tooLarge) {
+    answer.destroy();
+    throw new Error(`the upstream's answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB`);
   }
-  return new Response(Buffer.concat(chunks), { status, headers });
+  return new Response(read.text, { status, headers });
 }
 
 function abortError(signal: AbortSignal): Error {
