@@ -42,7 +42,7 @@ export function createLogger(level: string, destination?: DestinationStream, for
     base: { service: 'gatehouse' },
     redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: '[redacted]' },
   };
-  const out = destination ?? pino.destination({ dest: 1, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024, periodicFlush: 100 });
+  const out = destination ?? pino.destination({ dest: 1, sync: false });
   return pino(options, format === 'pretty' ? prettyLines(out, destination === undefined && Boolean(process.stdout.isTTY)) : out);
 }
 
