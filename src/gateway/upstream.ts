@@ -141,23 +141,37 @@ export class Upstream {
         this.server,
         owner,
         launch,
-        (client, holdWhile) => {
-          if (speaksModern(client)) return this.#send(client, method, params, relay, input);
-          const held = this.deps.held;
-          const waitMs = this.server.timeoutMs;
-          const resume = input.resume;
-          if (resume && 'held' in resume) return held.resume(this.server.name, owner, resume.held, input.responses ?? {}, waitMs, relay.signal);
-          if (!isAskable(input.askable)) return this.#send(client, method, params, relay, input);
-          // The call may outlive this request (it waits for the caller's answer): the session counts it until it ends.
-          return held.run(this.server.name, owner, input.askable, waitMs, relay.signal, (signal) =>
-            holdWhile(this.#send(client, method, params, { ...relay, signal }, input)),
-          );
-        },
+        (client, holdWhile) => this.#relay(client, holdWhile, owner, method, params, relay, input),
         offer,
       );
     } catch (error) {
       throw this.#asGatewayError(error);
     }
+  }
+
+  /**
+   * One request on the session's client. A 2025-era upstream asks its questions on the session while the call runs:
+   * when the caller can be asked, the call is run as one that may be held open for their answer (input-requests.ts),
+   * and a retry brings the answer to the call held for it.
+   */
+  #relay(
+    client: Client,
+    holdWhile: <R>(pending: Promise<R>) => Promise<R>,
+    owner: string,
+    method: RelayedMethod,
+    params: Record<string, unknown>,
+    relay: RelayContext,
+    input: CallInput,
+  ): Promise<Relayed> {
+    if (speaksModern(client)) return this.#send(client, method, params, relay, input);
+    const { held } = this.deps;
+    const waitMs = this.server.timeoutMs;
+    if (input.resume && 'held' in input.resume) return held.resume(this.server.name, owner, input.resume.held, input.responses ?? {}, waitMs, relay.signal);
+    if (!isAskable(input.askable)) return this.#send(client, method, params, relay, input);
+    // The call may outlive this request (it waits for the caller's answer): the session counts it until it ends.
+    return held.run(this.server.name, owner, input.askable, waitMs, relay.signal, (signal) =>
+      holdWhile(this.#send(client, method, params, { ...relay, signal }, input)),
+    );
   }
 
   async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext, input: CallInput): Promise<Relayed> {
