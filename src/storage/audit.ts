@@ -1,7 +1,7 @@
 // The security audit trail: who did what, from where, when. Details never hold a secret.
 import { randomUUID } from 'node:crypto';
-import { compiled } from './compiled.js';
 import type { Db } from './database.js';
+import { statement } from './statements.js';
 
 export type AuditEventType =
   | 'client.registered'
@@ -40,26 +40,25 @@ export interface StoredAuditEvent extends AuditEvent {
   at: number;
 }
 
-export class AuditRepository {
-  /** Written on every token exchange: compiled once (see compiled.ts). */
-  readonly #insert;
+const insertEvent = statement(
+  (db, values: { id: string; at: number; type: AuditEventType; userId: string | null; clientId: string | null; ip: string | null; detail: string | null }) =>
+    db.insertInto('audit_events').values({
+      id: values.id,
+      at: values.at,
+      type: values.type,
+      user_id: values.userId,
+      client_id: values.clientId,
+      ip: values.ip,
+      detail: values.detail,
+    }),
+);
+const deleteBefore = statement((db, values: { at: number }) => db.deleteFrom('audit_events').where('at', '<', values.at));
 
-  constructor(private readonly db: Db) {
-    this.#insert = compiled(db, ['id', 'at', 'type', 'userId', 'clientId', 'ip', 'detail'], (slot) =>
-      db.insertInto('audit_events').values({
-        id: slot('id'),
-        at: slot('at'),
-        type: slot('type'),
-        user_id: slot('userId'),
-        client_id: slot('clientId'),
-        ip: slot('ip'),
-        detail: slot('detail'),
-      }),
-    );
-  }
+export class AuditRepository {
+  constructor(private readonly db: Db) {}
 
   async record(event: AuditEvent, at = Date.now()): Promise<void> {
-    await this.#insert(this.db, {
+    await insertEvent.run(this.db, {
       id: randomUUID(),
       at,
       type: event.type,
@@ -72,6 +71,7 @@ export class AuditRepository {
 
   /** Newest first. */
   async list(filter: { limit: number; type?: string | undefined; userId?: string | undefined; clientId?: string | undefined }): Promise<StoredAuditEvent[]> {
+    // Built per call: the filters are optional.
     let query = this.db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').orderBy('id').limit(filter.limit);
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.userId) query = query.where('user_id', '=', filter.userId);
@@ -88,7 +88,6 @@ export class AuditRepository {
   }
 
   async purgeBefore(at: number): Promise<number> {
-    const result = await this.db.deleteFrom('audit_events').where('at', '<', at).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteBefore.run(this.db, { at });
   }
 }

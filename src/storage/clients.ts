@@ -1,7 +1,7 @@
-import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 import type { RevocationEvents } from './revocation-events.js';
 import type { ClientKind } from './schema.js';
+import { statement } from './statements.js';
 
 export type { ClientKind };
 
@@ -52,46 +52,103 @@ const toClient = (row: ClientRow): Client => ({
   registrationTokenHash: row.registration_token_hash,
 });
 
-export class ClientsRepository {
-  /** Read on every authorization and token request: compiled once (see compiled.ts). */
-  readonly #find;
+const insertClient = statement(
+  (db, values: { clientId: string; kind: ClientKind; secretHash: string | null; metadata: string; createdAt: number; registrationTokenHash: string | null }) =>
+    db.insertInto('clients').values({
+      client_id: values.clientId,
+      kind: values.kind,
+      secret_hash: values.secretHash,
+      metadata: values.metadata,
+      created_at: values.createdAt,
+      registration_token_hash: values.registrationTokenHash,
+      updated_at: null,
+    }),
+);
+const findClient = statement((db, values: { clientId: string }) => db.selectFrom('clients').selectAll().where('client_id', '=', values.clientId));
+const listPreregistered = statement((db) => db.selectFrom('clients').selectAll().where('kind', '=', 'preregistered'));
+const listClients = statement((db) => db.selectFrom('clients').selectAll().orderBy('created_at', 'desc'));
+const putClient = statement((db, values: { clientId: string; kind: ClientKind; secretHash: string | null; metadata: string; now: number }) =>
+  db
+    .insertInto('clients')
+    .values({
+      client_id: values.clientId,
+      kind: values.kind,
+      secret_hash: values.secretHash,
+      metadata: values.metadata,
+      created_at: values.now,
+      registration_token_hash: null,
+      updated_at: values.now,
+    })
+    .onConflict((oc) =>
+      oc.column('client_id').doUpdateSet({ kind: values.kind, secret_hash: values.secretHash, metadata: values.metadata, updated_at: values.now }),
+    ),
+);
+const updateMetadata = statement((db, values: { clientId: string; metadata: string; now: number }) =>
+  db.updateTable('clients').set({ metadata: values.metadata, updated_at: values.now }).where('client_id', '=', values.clientId),
+);
+const grantsInForce = statement((db, values: { clientId: string }) =>
+  db.selectFrom('grants').select('id').where('client_id', '=', values.clientId).where('revoked_at', 'is', null),
+);
+const deleteClient = statement((db, values: { clientId: string }) => db.deleteFrom('clients').where('client_id', '=', values.clientId));
+const deleteAbandoned = statement((db, values: { createdBefore: number; recent: number }) =>
+  db
+    .deleteFrom('clients')
+    .where('kind', '=', 'dynamic')
+    .where('created_at', '<', values.createdBefore)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('grants as g')
+            .select('g.id')
+            .whereRef('g.client_id', '=', 'clients.client_id')
+            .where((g) =>
+              g.or([
+                g('g.revoked_at', '>', values.recent),
+                g.and([
+                  g('g.revoked_at', 'is', null),
+                  g.or([
+                    g('g.created_at', '>', values.recent),
+                    g.exists(
+                      g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>', values.recent),
+                    ),
+                  ]),
+                ]),
+              ]),
+            ),
+        ),
+      ),
+    ),
+);
 
+export class ClientsRepository {
   constructor(
     private readonly db: Db,
     private readonly revocations: RevocationEvents,
-  ) {
-    this.#find = compiled(db, ['clientId'], (slot) => db.selectFrom('clients').selectAll().where('client_id', '=', slot('clientId')));
-  }
+  ) {}
 
   async create(client: Client): Promise<void> {
-    await this.db
-      .insertInto('clients')
-      .values({
-        client_id: client.clientId,
-        kind: client.kind,
-        secret_hash: client.secretHash,
-        metadata: JSON.stringify(client.metadata),
-        created_at: client.createdAt,
-        registration_token_hash: client.registrationTokenHash,
-        updated_at: null,
-      })
-      .execute();
+    await insertClient.run(this.db, {
+      clientId: client.clientId,
+      kind: client.kind,
+      secretHash: client.secretHash,
+      metadata: JSON.stringify(client.metadata),
+      createdAt: client.createdAt,
+      registrationTokenHash: client.registrationTokenHash,
+    });
   }
 
   async find(clientId: string): Promise<Client | undefined> {
-    const [row] = (await this.#find(this.db, { clientId })).rows;
+    const row = await findClient.first(this.db, { clientId });
     return row && toClient(row);
   }
 
   /** The clients an operator created with a fixed id (CLIENTS_FILE, `gatehouse clients add`): a handful. */
   async listPreregistered(): Promise<Client[]> {
-    const rows = await this.db.selectFrom('clients').selectAll().where('kind', '=', 'preregistered').execute();
-    return rows.map(toClient);
+    return (await listPreregistered.all(this.db)).map(toClient);
   }
 
   async list(): Promise<Client[]> {
-    const rows = await this.db.selectFrom('clients').selectAll().orderBy('created_at', 'desc').execute();
-    return rows.map(toClient);
+    return (await listClients.all(this.db)).map(toClient);
   }
 
   /**
@@ -99,30 +156,18 @@ export class ClientsRepository {
    * metadata document) under its fixed id, replacing what was stored for it.
    */
   async put(client: Pick<Client, 'clientId' | 'kind' | 'secretHash' | 'metadata'>, now: number): Promise<void> {
-    await this.db
-      .insertInto('clients')
-      .values({
-        client_id: client.clientId,
-        kind: client.kind,
-        secret_hash: client.secretHash,
-        metadata: JSON.stringify(client.metadata),
-        created_at: now,
-        registration_token_hash: null,
-        updated_at: now,
-      })
-      .onConflict((oc) =>
-        oc.column('client_id').doUpdateSet({ kind: client.kind, secret_hash: client.secretHash, metadata: JSON.stringify(client.metadata), updated_at: now }),
-      )
-      .execute();
+    await putClient.run(this.db, {
+      clientId: client.clientId,
+      kind: client.kind,
+      secretHash: client.secretHash,
+      metadata: JSON.stringify(client.metadata),
+      now,
+    });
   }
 
   /** Replaces a dynamically registered client's metadata (RFC 7592 §2.2). */
   async updateMetadata(clientId: string, metadata: ClientMetadata, now: number): Promise<void> {
-    await this.db
-      .updateTable('clients')
-      .set({ metadata: JSON.stringify(metadata), updated_at: now })
-      .where('client_id', '=', clientId)
-      .execute();
+    await updateMetadata.run(this.db, { clientId, metadata: JSON.stringify(metadata), now });
   }
 
   /**
@@ -133,17 +178,16 @@ export class ClientsRepository {
    */
   async delete(clientId: string, now = Date.now()): Promise<string[] | undefined> {
     const revoked = await this.db.transaction().execute(async (trx) => {
-      const inForce = await trx.selectFrom('grants').select('id').where('client_id', '=', clientId).where('revoked_at', 'is', null).execute();
-      const grantIds = inForce.map((grant) => grant.id);
+      const grantIds = (await grantsInForce.all(trx, { clientId })).map((grant) => grant.id);
       if (grantIds.length > 0) {
+        // Built per call: one row per grant.
         await trx
           .insertInto('revoked_grants')
           .values(grantIds.map((grantId) => ({ grant_id: grantId, revoked_at: now })))
           .onConflict((conflict) => conflict.column('grant_id').doNothing())
           .execute();
       }
-      const result = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
-      return result.numDeletedRows === 1n ? grantIds : undefined;
+      return (await deleteClient.run(trx, { clientId })) === 1 ? grantIds : undefined;
     });
     if (revoked) this.revocations.emit(revoked);
     return revoked;
@@ -154,35 +198,6 @@ export class ClientsRepository {
    * that was issued, revoked or could still be refreshed within the last `inactiveMs`.
    */
   async sweepAbandoned(now: number, { unusedMs, inactiveMs }: { unusedMs: number; inactiveMs: number }): Promise<number> {
-    const recent = now - inactiveMs;
-    const result = await this.db
-      .deleteFrom('clients')
-      .where('kind', '=', 'dynamic')
-      .where('created_at', '<', now - unusedMs)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('grants as g')
-              .select('g.id')
-              .whereRef('g.client_id', '=', 'clients.client_id')
-              .where((g) =>
-                g.or([
-                  g('g.revoked_at', '>', recent),
-                  g.and([
-                    g('g.revoked_at', 'is', null),
-                    g.or([
-                      g('g.created_at', '>', recent),
-                      g.exists(
-                        g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'g.id').where('t.expires_at', '>', recent),
-                      ),
-                    ]),
-                  ]),
-                ]),
-              ),
-          ),
-        ),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteAbandoned.run(this.db, { createdBefore: now - unusedMs, recent: now - inactiveMs });
   }
 }

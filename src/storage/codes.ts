@@ -1,5 +1,5 @@
-import { compiled } from './compiled.js';
 import type { Db } from './database.js';
+import { statement } from './statements.js';
 
 export interface AuthorizationCode {
   codeHash: string;
@@ -15,43 +15,46 @@ export interface AuthorizationCode {
   grantId: string | null;
 }
 
-export class CodesRepository {
-  // The token endpoint's statements, compiled once (see compiled.ts).
-  readonly #find;
-  readonly #consume;
+const insertCode = statement((db, values: Omit<AuthorizationCode, 'usedAt' | 'grantId'>) =>
+  db.insertInto('authorization_codes').values({
+    code_hash: values.codeHash,
+    client_id: values.clientId,
+    user_id: values.userId,
+    redirect_uri: values.redirectUri,
+    code_challenge: values.codeChallenge,
+    scope: values.scope,
+    resource: values.resource,
+    expires_at: values.expiresAt,
+    created_at: values.createdAt,
+    used_at: null,
+    grant_id: null,
+  }),
+);
+const findCode = statement((db, values: { codeHash: string }) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', values.codeHash));
+const consumeCode = statement((db, values: { codeHash: string; now: number }) =>
+  db.updateTable('authorization_codes').set({ used_at: values.now }).where('code_hash', '=', values.codeHash).where('used_at', 'is', null),
+);
+const deleteExpired = statement((db, values: { before: number }) => db.deleteFrom('authorization_codes').where('expires_at', '<', values.before));
 
-  constructor(private readonly db: Db) {
-    this.#find = compiled(db, ['codeHash'], (slot) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', slot('codeHash')));
-    this.#consume = compiled(db, ['codeHash', 'now'], (slot) =>
-      db
-        .updateTable('authorization_codes')
-        .set({ used_at: slot('now') })
-        .where('code_hash', '=', slot('codeHash'))
-        .where('used_at', 'is', null),
-    );
-  }
+export class CodesRepository {
+  constructor(private readonly db: Db) {}
 
   async create(code: Omit<AuthorizationCode, 'usedAt' | 'grantId'>): Promise<void> {
-    await this.db
-      .insertInto('authorization_codes')
-      .values({
-        code_hash: code.codeHash,
-        client_id: code.clientId,
-        user_id: code.userId,
-        redirect_uri: code.redirectUri,
-        code_challenge: code.codeChallenge,
-        scope: code.scope,
-        resource: code.resource,
-        expires_at: code.expiresAt,
-        created_at: code.createdAt,
-        used_at: null,
-        grant_id: null,
-      })
-      .execute();
+    await insertCode.run(this.db, {
+      codeHash: code.codeHash,
+      clientId: code.clientId,
+      userId: code.userId,
+      redirectUri: code.redirectUri,
+      codeChallenge: code.codeChallenge,
+      scope: code.scope,
+      resource: code.resource,
+      expiresAt: code.expiresAt,
+      createdAt: code.createdAt,
+    });
   }
 
   async find(codeHash: string): Promise<AuthorizationCode | undefined> {
-    const [row] = (await this.#find(this.db, { codeHash })).rows;
+    const row = await findCode.first(this.db, { codeHash });
     if (!row) return undefined;
     return {
       codeHash: row.code_hash,
@@ -70,13 +73,11 @@ export class CodesRepository {
 
   /** Marks the code used; true only for the one caller that got there first (single use, RFC 6749 §4.1.2). */
   async consume(codeHash: string, now: number): Promise<boolean> {
-    const result = await this.#consume(this.db, { codeHash, now });
-    return result.numAffectedRows === 1n;
+    return (await consumeCode.run(this.db, { codeHash, now })) === 1;
   }
 
   /** Deletes codes that expired before `before` (used or not: a replay that late is refused as unknown anyway). */
   async purgeExpired(before: number): Promise<number> {
-    const result = await this.db.deleteFrom('authorization_codes').where('expires_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteExpired.run(this.db, { before });
   }
 }

@@ -3,12 +3,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './statements.js';
 
 export type Db = Kysely<Database>;
 
@@ -33,22 +33,6 @@ export function openDatabase(databaseUrl: string, options: DatabaseOptions): Db 
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000'); // another process (the CLI) may hold the write lock briefly
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-}
-
-/**
- * Kysely prepares every query anew, and preparing costs as much as running on SQLite. Gatehouse runs a few dozen
- * query shapes, so their statements are kept compiled (bounded, for the shapes that vary with list lengths).
- */
-function withStatementCache(sqlite: SQLite.Database, size = 500): SqliteDatabase {
-  const statements = new LRUCache<string, SQLite.Statement>({ max: size });
-  return {
-    close: () => sqlite.close(),
-    prepare(sql) {
-      let statement = statements.get(sql);
-      if (!statement) statements.set(sql, (statement = sqlite.prepare(sql)));
-      return statement;
-    },
-  };
 }
 
 const INT8 = 20;

@@ -1,8 +1,8 @@
 // A grant is one user's consent to one client for one resource, and the family of refresh tokens it issues.
 // Revoking the grant ends every token in the family, access tokens included (they carry the grant id).
-import { compiled } from './compiled.js';
 import type { Db } from './database.js';
 import type { RevocationEvents } from './revocation-events.js';
+import { statement } from './statements.js';
 
 export interface Grant {
   id: string;
@@ -46,64 +46,102 @@ const toGrant = (row: GrantRow): Grant => ({
   revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
 });
 
-export class GrantsRepository {
-  // The token endpoint's statements, compiled once (see compiled.ts).
-  readonly #insertGrant;
-  readonly #insertRefreshToken;
-  readonly #linkCode;
-  readonly #findRefreshToken;
-  readonly #markRotated;
-  readonly #markUsed;
+const insertGrant = statement((db, values: Omit<Grant, 'revokedAt'>) =>
+  db.insertInto('grants').values({
+    id: values.id,
+    user_id: values.userId,
+    client_id: values.clientId,
+    scope: values.scope,
+    resource: values.resource,
+    created_at: values.createdAt,
+    revoked_at: null,
+    last_used_at: values.createdAt,
+  }),
+);
+const insertRefreshToken = statement((db, values: { tokenHash: string; grantId: string; createdAt: number; expiresAt: number }) =>
+  db
+    .insertInto('refresh_tokens')
+    .values({ token_hash: values.tokenHash, grant_id: values.grantId, created_at: values.createdAt, expires_at: values.expiresAt, rotated_at: null }),
+);
+const linkCode = statement((db, values: { codeHash: string; grantId: string }) =>
+  db.updateTable('authorization_codes').set({ grant_id: values.grantId }).where('code_hash', '=', values.codeHash),
+);
+const findGrant = statement((db, values: { id: string }) => db.selectFrom('grants').selectAll().where('id', '=', values.id));
+const findRefreshToken = statement((db, values: { tokenHash: string }) =>
+  db
+    .selectFrom('refresh_tokens as t')
+    .innerJoin('grants as g', 'g.id', 't.grant_id')
+    .select(['t.token_hash', 't.created_at as token_created_at', 't.expires_at', 't.rotated_at'])
+    .select(['g.id', 'g.user_id', 'g.client_id', 'g.scope', 'g.resource', 'g.created_at', 'g.revoked_at'])
+    .where('t.token_hash', '=', values.tokenHash),
+);
+const markRotated = statement((db, values: { tokenHash: string; now: number }) =>
+  db.updateTable('refresh_tokens').set({ rotated_at: values.now }).where('token_hash', '=', values.tokenHash).where('rotated_at', 'is', null),
+);
+const markUsed = statement((db, values: { grantId: string; now: number }) =>
+  db.updateTable('grants').set({ last_used_at: values.now }).where('id', '=', values.grantId),
+);
+const markRevoked = statement((db, values: { grantId: string; now: number }) =>
+  db.updateTable('grants').set({ revoked_at: values.now }).where('id', '=', values.grantId).where('revoked_at', 'is', null),
+);
+const deleteRefreshTokens = statement((db, values: { grantId: string }) => db.deleteFrom('refresh_tokens').where('grant_id', '=', values.grantId));
+const recordRevoked = statement((db, values: { grantId: string; now: number }) =>
+  db
+    .insertInto('revoked_grants')
+    .values({ grant_id: values.grantId, revoked_at: values.now })
+    .onConflict((conflict) => conflict.column('grant_id').doNothing()),
+);
+const listActiveForUser = statement((db, values: { userId: string }) =>
+  db
+    .selectFrom('grants as g')
+    .innerJoin('clients as c', 'c.client_id', 'g.client_id')
+    .select(['g.id', 'g.scope', 'g.created_at', 'g.last_used_at', 'c.metadata', 'c.client_id'])
+    .where('g.user_id', '=', values.userId)
+    .where('g.revoked_at', 'is', null)
+    .orderBy('g.created_at', 'desc'),
+);
+const deleteExpiredRefreshTokens = statement((db, values: { before: number }) => db.deleteFrom('refresh_tokens').where('expires_at', '<', values.before));
+const deleteRevokedBefore = statement((db, values: { before: number }) => db.deleteFrom('revoked_grants').where('revoked_at', '<', values.before));
+const deleteInactiveGrants = statement((db, values: { before: number }) =>
+  db
+    .deleteFrom('grants')
+    .where((g) =>
+      g.or([
+        g('revoked_at', '<', values.before),
+        g.and([
+          g('revoked_at', 'is', null),
+          g(g.fn.coalesce('last_used_at', 'created_at'), '<', values.before),
+          g.not(g.exists(g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'grants.id'))),
+        ]),
+      ]),
+    ),
+);
+const revokedSince = statement((db, values: { since: number }) =>
+  db.selectFrom('revoked_grants').select(['grant_id', 'revoked_at']).where('revoked_at', '>=', values.since),
+);
+const countActiveForClient = statement((db, values: { clientId: string }) =>
+  db
+    .selectFrom('grants')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('client_id', '=', values.clientId)
+    .where('revoked_at', 'is', null),
+);
 
+/** Exactly insertGrant's values: a caller may hand over a whole Grant, whose other fields it must not be given. */
+const grantValues = (grant: Omit<Grant, 'revokedAt'>) => ({
+  id: grant.id,
+  userId: grant.userId,
+  clientId: grant.clientId,
+  scope: grant.scope,
+  resource: grant.resource,
+  createdAt: grant.createdAt,
+});
+
+export class GrantsRepository {
   constructor(
     private readonly db: Db,
     private readonly revocations: RevocationEvents,
-  ) {
-    this.#insertGrant = compiled(db, ['id', 'userId', 'clientId', 'scope', 'resource', 'createdAt'], (slot) =>
-      db.insertInto('grants').values({
-        id: slot('id'),
-        user_id: slot('userId'),
-        client_id: slot('clientId'),
-        scope: slot('scope'),
-        resource: slot('resource'),
-        created_at: slot('createdAt'),
-        revoked_at: null,
-        last_used_at: slot('createdAt'),
-      }),
-    );
-    this.#insertRefreshToken = compiled(db, ['tokenHash', 'grantId', 'createdAt', 'expiresAt'], (slot) =>
-      db
-        .insertInto('refresh_tokens')
-        .values({ token_hash: slot('tokenHash'), grant_id: slot('grantId'), created_at: slot('createdAt'), expires_at: slot('expiresAt'), rotated_at: null }),
-    );
-    this.#linkCode = compiled(db, ['codeHash', 'grantId'], (slot) =>
-      db
-        .updateTable('authorization_codes')
-        .set({ grant_id: slot('grantId') })
-        .where('code_hash', '=', slot('codeHash')),
-    );
-    this.#findRefreshToken = compiled(db, ['tokenHash'], (slot) =>
-      db
-        .selectFrom('refresh_tokens as t')
-        .innerJoin('grants as g', 'g.id', 't.grant_id')
-        .select(['t.token_hash', 't.created_at as token_created_at', 't.expires_at', 't.rotated_at'])
-        .select(['g.id', 'g.user_id', 'g.client_id', 'g.scope', 'g.resource', 'g.created_at', 'g.revoked_at'])
-        .where('t.token_hash', '=', slot('tokenHash')),
-    );
-    this.#markRotated = compiled(db, ['tokenHash', 'now'], (slot) =>
-      db
-        .updateTable('refresh_tokens')
-        .set({ rotated_at: slot('now') })
-        .where('token_hash', '=', slot('tokenHash'))
-        .where('rotated_at', 'is', null),
-    );
-    this.#markUsed = compiled(db, ['grantId', 'now'], (slot) =>
-      db
-        .updateTable('grants')
-        .set({ last_used_at: slot('now') })
-        .where('id', '=', slot('grantId')),
-    );
-  }
+  ) {}
 
   /** Called after each revocation commits, so in-process caches learn of it at once. */
   onRevoke(listener: (grantId: string) => void): () => void {
@@ -113,25 +151,25 @@ export class GrantsRepository {
   /** Creates the grant an authorization code earned, with its first refresh token, in one transaction. */
   async createFromCode(codeHash: string, grant: Omit<Grant, 'revokedAt'>, refresh: NewRefreshToken | undefined): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await this.#insertGrant(trx, grant);
+      await insertGrant.run(trx, grantValues(grant));
       if (refresh)
-        await this.#insertRefreshToken(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
-      await this.#linkCode(trx, { codeHash, grantId: grant.id });
+        await insertRefreshToken.run(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
+      await linkCode.run(trx, { codeHash, grantId: grant.id });
     });
   }
 
   /** Creates a grant no code earned: an operator's `gatehouse token`, which has no refresh token. */
   async create(grant: Omit<Grant, 'revokedAt'>): Promise<void> {
-    await this.#insertGrant(this.db, grant);
+    await insertGrant.run(this.db, grantValues(grant));
   }
 
   async find(id: string): Promise<Grant | undefined> {
-    const row = await this.db.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await findGrant.first(this.db, { id });
     return row && toGrant(row);
   }
 
   async findRefreshToken(tokenHash: string): Promise<{ token: RefreshToken; grant: Grant } | undefined> {
-    const [row] = (await this.#findRefreshToken(this.db, { tokenHash })).rows;
+    const row = await findRefreshToken.first(this.db, { tokenHash });
     if (!row) return undefined;
     return {
       token: {
@@ -151,23 +189,19 @@ export class GrantsRepository {
    */
   async rotateRefreshToken(oldHash: string, grantId: string, next: NewRefreshToken, now: number): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await this.#markRotated(trx, { tokenHash: oldHash, now });
-      await this.#insertRefreshToken(trx, { tokenHash: next.tokenHash, grantId, createdAt: now, expiresAt: next.expiresAt });
-      await this.#markUsed(trx, { grantId, now });
+      await markRotated.run(trx, { tokenHash: oldHash, now });
+      await insertRefreshToken.run(trx, { tokenHash: next.tokenHash, grantId, createdAt: now, expiresAt: next.expiresAt });
+      await markUsed.run(trx, { grantId, now });
     });
   }
 
   /** Revokes the grant and deletes its refresh tokens; true when this call did the revoking. */
   async revoke(grantId: string, now: number): Promise<boolean> {
     const revoked = await this.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('grants').set({ revoked_at: now }).where('id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst();
-      await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute();
-      if (result.numUpdatedRows !== 1n) return false;
-      await trx
-        .insertInto('revoked_grants')
-        .values({ grant_id: grantId, revoked_at: now })
-        .onConflict((conflict) => conflict.column('grant_id').doNothing())
-        .execute();
+      const revokedNow = await markRevoked.run(trx, { grantId, now });
+      await deleteRefreshTokens.run(trx, { grantId });
+      if (revokedNow !== 1) return false;
+      await recordRevoked.run(trx, { grantId, now });
       return true;
     });
     if (revoked) this.revocations.emit([grantId]);
@@ -178,14 +212,7 @@ export class GrantsRepository {
   async listActiveForUser(
     userId: string,
   ): Promise<{ grantId: string; clientName: string; redirectHost: string; scope: string; createdAt: number; lastUsedAt: number }[]> {
-    const rows = await this.db
-      .selectFrom('grants as g')
-      .innerJoin('clients as c', 'c.client_id', 'g.client_id')
-      .select(['g.id', 'g.scope', 'g.created_at', 'g.last_used_at', 'c.metadata', 'c.client_id'])
-      .where('g.user_id', '=', userId)
-      .where('g.revoked_at', 'is', null)
-      .orderBy('g.created_at', 'desc')
-      .execute();
+    const rows = await listActiveForUser.all(this.db, { userId });
     return rows.map((row) => {
       const metadata = JSON.parse(row.metadata) as { client_name?: string; redirect_uris: string[] };
       return {
@@ -205,34 +232,23 @@ export class GrantsRepository {
    */
   async purgeInactive(before: number): Promise<{ grants: number; refreshTokens: number }> {
     return this.db.transaction().execute(async (trx) => {
-      const tokens = await trx.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
+      const refreshTokens = await deleteExpiredRefreshTokens.run(trx, { before });
       // By then every access token a revoked grant issued has long expired.
-      await trx.deleteFrom('revoked_grants').where('revoked_at', '<', before).execute();
-      const grants = await trx
-        .deleteFrom('grants')
-        .where((g) =>
-          g.or([
-            g('revoked_at', '<', before),
-            g.and([
-              g('revoked_at', 'is', null),
-              g(g.fn.coalesce('last_used_at', 'created_at'), '<', before),
-              g.not(g.exists(g.selectFrom('refresh_tokens as t').select('t.token_hash').whereRef('t.grant_id', '=', 'grants.id'))),
-            ]),
-          ]),
-        )
-        .executeTakeFirst();
-      return { grants: Number(grants.numDeletedRows), refreshTokens: Number(tokens.numDeletedRows) };
+      await deleteRevokedBefore.run(trx, { before });
+      const grants = await deleteInactiveGrants.run(trx, { before });
+      return { grants, refreshTokens };
     });
   }
 
   /** Grants revoked at or after `since` (ms), for the resource server's revocation list. */
   async revokedSince(since: number): Promise<{ id: string; revokedAt: number }[]> {
-    const rows = await this.db.selectFrom('revoked_grants').select(['grant_id', 'revoked_at']).where('revoked_at', '>=', since).execute();
+    const rows = await revokedSince.all(this.db, { since });
     return rows.map((row) => ({ id: row.grant_id, revokedAt: Number(row.revoked_at) }));
   }
 
   /** Grants, newest first, optionally of one user or one client; only those in force unless `includeRevoked`. */
   async list(filter: { userId?: string | undefined; clientId?: string | undefined; includeRevoked?: boolean } = {}): Promise<GrantListing[]> {
+    // Built per call: the filters are optional.
     let query = this.db
       .selectFrom('grants as g')
       .innerJoin('users as u', 'u.id', 'g.user_id')
@@ -253,12 +269,7 @@ export class GrantsRepository {
 
   /** How many grants of the client are in force. */
   async countActiveForClient(clientId: string): Promise<number> {
-    const { count } = await this.db
-      .selectFrom('grants')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('client_id', '=', clientId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirstOrThrow();
-    return Number(count);
+    const row = await countActiveForClient.first(this.db, { clientId });
+    return Number(row!.count);
   }
 }

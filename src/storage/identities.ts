@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
-import type { User } from './users.js';
+import { statement } from './statements.js';
+import { insertUser, type User } from './users.js';
 
 /** Who someone is at an upstream provider, as the provider says after they sign in there. */
 export interface UpstreamIdentity {
@@ -24,6 +25,47 @@ export interface UserProfile {
 /** Stored in place of a password hash for users who sign in upstream: no password matches it. */
 export const NO_PASSWORD = '!';
 
+const findKnown = statement((db, values: { issuer: string; subject: string }) =>
+  db
+    .selectFrom('user_identities as i')
+    .innerJoin('users as u', 'u.id', 'i.user_id')
+    .select(['u.id', 'u.username', 'u.password_hash', 'u.created_at', 'u.disabled_at'])
+    .where('i.issuer', '=', values.issuer)
+    .where('i.subject', '=', values.subject),
+);
+const insertIdentity = statement(
+  (db, values: { issuer: string; subject: string; userId: string; now: number; email: string | null; name: string | null; groups: string | null }) =>
+    db.insertInto('user_identities').values({
+      issuer: values.issuer,
+      subject: values.subject,
+      user_id: values.userId,
+      created_at: values.now,
+      tokens_encrypted: null,
+      groups: values.groups,
+      email: values.email,
+      name: values.name,
+      last_login_at: values.now,
+    }),
+);
+const findTokens = statement((db, values: { issuer: string; userId: string }) =>
+  db.selectFrom('user_identities').select('tokens_encrypted').where('issuer', '=', values.issuer).where('user_id', '=', values.userId),
+);
+const storeTokens = statement((db, values: { issuer: string; userId: string; tokensEncrypted: string | null }) =>
+  db.updateTable('user_identities').set({ tokens_encrypted: values.tokensEncrypted }).where('issuer', '=', values.issuer).where('user_id', '=', values.userId),
+);
+const listForUser = statement((db, values: { userId: string }) =>
+  db.selectFrom('user_identities').selectAll().where('user_id', '=', values.userId).orderBy('created_at'),
+);
+const profileRows = statement((db, values: { userId: string }) =>
+  db.selectFrom('user_identities').select(['email', 'groups']).where('user_id', '=', values.userId).orderBy('last_login_at', 'desc'),
+);
+const usernamesLike = statement((db, values: { pattern: string }) =>
+  db
+    .selectFrom('users')
+    .select('username')
+    .where('username', 'like', sql<string>`${values.pattern} escape '\\'`),
+);
+
 export class IdentitiesRepository {
   constructor(private readonly db: Db) {}
 
@@ -35,13 +77,7 @@ export class IdentitiesRepository {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (trx) => {
-          const known = await trx
-            .selectFrom('user_identities as i')
-            .innerJoin('users as u', 'u.id', 'i.user_id')
-            .select(['u.id', 'u.username', 'u.password_hash', 'u.created_at', 'u.disabled_at'])
-            .where('i.issuer', '=', identity.issuer)
-            .where('i.subject', '=', identity.subject)
-            .executeTakeFirst();
+          const known = await findKnown.first(trx, { issuer: identity.issuer, subject: identity.subject });
           const details = {
             email: identity.email ?? null,
             name: identity.name ?? null,
@@ -50,6 +86,7 @@ export class IdentitiesRepository {
             ...(identity.groups && { groups: JSON.stringify(identity.groups) }),
           };
           if (known) {
+            // Built per call: the groups are replaced only when the provider was asked for them.
             await trx.updateTable('user_identities').set(details).where('issuer', '=', identity.issuer).where('subject', '=', identity.subject).execute();
             return {
               id: known.id,
@@ -60,12 +97,17 @@ export class IdentitiesRepository {
             };
           }
           const username = await freeUsername(trx, identity.preferredUsername);
-          const user = { id: randomUUID(), username, password_hash: NO_PASSWORD, created_at: now, disabled_at: null };
-          await trx.insertInto('users').values(user).execute();
-          await trx
-            .insertInto('user_identities')
-            .values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, created_at: now, tokens_encrypted: null, groups: null, ...details })
-            .execute();
+          const user = { id: randomUUID(), username, passwordHash: NO_PASSWORD, createdAt: now };
+          await insertUser.run(trx, user);
+          await insertIdentity.run(trx, {
+            issuer: identity.issuer,
+            subject: identity.subject,
+            userId: user.id,
+            now,
+            email: details.email,
+            name: details.name,
+            groups: details.groups ?? null,
+          });
           return { id: user.id, username, passwordHash: NO_PASSWORD, createdAt: now, disabledAt: null };
         });
       } catch (error) {
@@ -76,37 +118,22 @@ export class IdentitiesRepository {
   }
 
   async tokens(issuer: string, userId: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('user_identities')
-      .select('tokens_encrypted')
-      .where('issuer', '=', issuer)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const row = await findTokens.first(this.db, { issuer, userId });
     return row?.tokens_encrypted ?? undefined;
   }
 
   async storeTokens(issuer: string, userId: string, tokensEncrypted: string | null): Promise<void> {
-    await this.db
-      .updateTable('user_identities')
-      .set({ tokens_encrypted: tokensEncrypted })
-      .where('issuer', '=', issuer)
-      .where('user_id', '=', userId)
-      .execute();
+    await storeTokens.run(this.db, { issuer, userId, tokensEncrypted });
   }
 
   async listForUser(userId: string): Promise<{ issuer: string; subject: string; email: string | null; name: string | null; lastLoginAt: number }[]> {
-    const rows = await this.db.selectFrom('user_identities').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+    const rows = await listForUser.all(this.db, { userId });
     return rows.map((row) => ({ issuer: row.issuer, subject: row.subject, email: row.email, name: row.name, lastLoginAt: Number(row.last_login_at) }));
   }
 
   /** The email of the identity used most recently (that has one), and the groups of all the user's identities. */
   async profile(userId: string): Promise<UserProfile> {
-    const rows = await this.db
-      .selectFrom('user_identities')
-      .select(['email', 'groups'])
-      .where('user_id', '=', userId)
-      .orderBy('last_login_at', 'desc')
-      .execute();
+    const rows = await profileRows.all(this.db, { userId });
     const email = rows.find((row) => row.email !== null)?.email ?? undefined;
     const groups = new Set(rows.flatMap((row) => parseGroups(row.groups)));
     return { ...(email !== undefined && { email }), groups: [...groups].sort() };
@@ -129,15 +156,7 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
 /** `wanted`, or `wanted-2`, `wanted-3`… whichever no user has yet. */
 async function freeUsername(db: Db, wanted: string): Promise<string> {
   const base = wanted.replace(CONTROL_CHARACTERS, '').trim().slice(0, 60) || 'user';
-  const taken = new Set(
-    (
-      await db
-        .selectFrom('users')
-        .select('username')
-        .where('username', 'like', sql<string>`${`${base.replace(/[\\%_]/g, '\\$&')}%`} escape '\\'`)
-        .execute()
-    ).map((row) => row.username),
-  );
+  const taken = new Set((await usernamesLike.all(db, { pattern: `${base.replace(/[\\%_]/g, '\\$&')}%` })).map((row) => row.username));
   if (!taken.has(base)) return base;
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { statement } from './statements.js';
 
 export interface Note {
   id: string;
@@ -19,61 +20,66 @@ const searchText = (title: string, body: string) => `${title}\n${body}`.toLowerC
 /** Escapes LIKE wildcards so a search for "50%" means the characters, not a pattern. */
 const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+const insertNote = statement((db, values: { id: string; userId: string; title: string; body: string; createdAt: number; searchText: string }) =>
+  db.insertInto('notes').values({
+    id: values.id,
+    user_id: values.userId,
+    title: values.title,
+    body: values.body,
+    created_at: values.createdAt,
+    search_text: values.searchText,
+  }),
+);
+const listNotes = statement((db, values: { userId: string; limit: number }) =>
+  db
+    .selectFrom('notes')
+    .select(['id', 'title', 'body', 'created_at'])
+    .where('user_id', '=', values.userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(values.limit),
+);
+const getNote = statement((db, values: { userId: string; id: string }) =>
+  db.selectFrom('notes').select(['id', 'title', 'body', 'created_at']).where('user_id', '=', values.userId).where('id', '=', values.id),
+);
+const searchNotes = statement((db, values: { userId: string; pattern: string; limit: number }) =>
+  db
+    .selectFrom('notes')
+    .select(['id', 'title', 'body', 'created_at'])
+    .where('user_id', '=', values.userId)
+    .where('search_text', 'like', sql<string>`${values.pattern} escape '\\'`)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(values.limit),
+);
+const deleteNote = statement((db, values: { userId: string; id: string }) =>
+  db.deleteFrom('notes').where('user_id', '=', values.userId).where('id', '=', values.id),
+);
+
 export class NotesRepository {
   constructor(private readonly db: Db) {}
 
   async create(userId: string, input: { title: string; body: string }): Promise<Note> {
-    const row = {
-      id: randomUUID(),
-      user_id: userId,
-      title: input.title,
-      body: input.body,
-      created_at: Date.now(),
-      search_text: searchText(input.title, input.body),
-    };
-    await this.db.insertInto('notes').values(row).execute();
-    return toNote(row);
+    const note = { id: randomUUID(), title: input.title, body: input.body, createdAt: Date.now() };
+    await insertNote.run(this.db, { ...note, userId, searchText: searchText(input.title, input.body) });
+    return note;
   }
 
   async list(userId: string, limit = 100): Promise<Note[]> {
-    const rows = await this.db
-      .selectFrom('notes')
-      .select(['id', 'title', 'body', 'created_at'])
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toNote);
+    return (await listNotes.all(this.db, { userId, limit })).map(toNote);
   }
 
   async get(userId: string, id: string): Promise<Note | undefined> {
-    const row = await this.db
-      .selectFrom('notes')
-      .select(['id', 'title', 'body', 'created_at'])
-      .where('user_id', '=', userId)
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await getNote.first(this.db, { userId, id });
     return row && toNote(row);
   }
 
   /** Case-insensitive substring search over title and body, in any script. */
   async search(userId: string, query: string, limit = 50): Promise<Note[]> {
-    const pattern = likePattern(query);
-    const rows = await this.db
-      .selectFrom('notes')
-      .select(['id', 'title', 'body', 'created_at'])
-      .where('user_id', '=', userId)
-      .where('search_text', 'like', sql<string>`${pattern} escape '\\'`)
-      .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
-    return rows.map(toNote);
+    return (await searchNotes.all(this.db, { userId, pattern: likePattern(query), limit })).map(toNote);
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
-    const result = await this.db.deleteFrom('notes').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows === 1n;
+    return (await deleteNote.run(this.db, { userId, id })) === 1;
   }
 }

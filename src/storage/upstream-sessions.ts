@@ -2,6 +2,7 @@
 // runs and refreshes them on a heartbeat, so that the command line and the other instances see them. A row not seen
 // for a while belongs to an instance that died without saying so, and is swept.
 import type { Db } from './database.js';
+import { statement } from './statements.js';
 
 export interface UpstreamSessionRow {
   instanceId: string;
@@ -15,71 +16,82 @@ export interface UpstreamSessionRow {
   seenAt: number;
 }
 
+const recordStarted = statement((db, values: UpstreamSessionRow) =>
+  db
+    .insertInto('upstream_sessions')
+    .values({
+      instance_id: values.instanceId,
+      instance_label: values.instanceLabel,
+      server: values.server,
+      owner: values.owner,
+      pid: values.pid,
+      started_at: values.startedAt,
+      seen_at: values.seenAt,
+    })
+    .onConflict((conflict) =>
+      conflict
+        .columns(['instance_id', 'server', 'owner'])
+        .doUpdateSet({ instance_label: values.instanceLabel, pid: values.pid, started_at: values.startedAt, seen_at: values.seenAt }),
+    ),
+);
+const deleteSession = statement((db, values: { instanceId: string; server: string; owner: string }) =>
+  db.deleteFrom('upstream_sessions').where('instance_id', '=', values.instanceId).where('server', '=', values.server).where('owner', '=', values.owner),
+);
+const markSeen = statement((db, values: { instanceId: string; now: number }) =>
+  db.updateTable('upstream_sessions').set({ seen_at: values.now }).where('instance_id', '=', values.instanceId),
+);
+const deleteOfInstance = statement((db, values: { instanceId: string }) => db.deleteFrom('upstream_sessions').where('instance_id', '=', values.instanceId));
+const deleteNotSeenSince = statement((db, values: { olderThan: number }) => db.deleteFrom('upstream_sessions').where('seen_at', '<', values.olderThan));
+const listSeenSince = statement((db, values: { seenSince: number }) =>
+  db
+    .selectFrom('upstream_sessions')
+    .selectAll()
+    .where('seen_at', '>=', values.seenSince)
+    .orderBy('server')
+    .orderBy('owner')
+    .orderBy('instance_label')
+    .orderBy('instance_id'),
+);
+
 export class UpstreamSessionsRepository {
   constructor(private readonly db: Db) {}
 
   /** Records a session that has connected, replacing an earlier row of the same instance, server and owner. */
   async started(row: UpstreamSessionRow): Promise<void> {
-    const values = {
-      instance_id: row.instanceId,
-      instance_label: row.instanceLabel,
+    await recordStarted.run(this.db, {
+      instanceId: row.instanceId,
+      instanceLabel: row.instanceLabel,
       server: row.server,
       owner: row.owner,
       pid: row.pid,
-      started_at: row.startedAt,
-      seen_at: row.seenAt,
-    };
-    await this.db
-      .insertInto('upstream_sessions')
-      .values(values)
-      .onConflict((conflict) =>
-        conflict
-          .columns(['instance_id', 'server', 'owner'])
-          .doUpdateSet({ instance_label: values.instance_label, pid: values.pid, started_at: values.started_at, seen_at: values.seen_at }),
-      )
-      .execute();
+      startedAt: row.startedAt,
+      seenAt: row.seenAt,
+    });
   }
 
   /** True when the session was recorded. */
   async stopped(instanceId: string, server: string, owner: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('upstream_sessions')
-      .where('instance_id', '=', instanceId)
-      .where('server', '=', server)
-      .where('owner', '=', owner)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return (await deleteSession.run(this.db, { instanceId, server, owner })) > 0;
   }
 
   /** Marks every session of the instance as seen now; returns how many it has. */
   async heartbeat(instanceId: string, now: number): Promise<number> {
-    const result = await this.db.updateTable('upstream_sessions').set({ seen_at: now }).where('instance_id', '=', instanceId).executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return markSeen.run(this.db, { instanceId, now });
   }
 
   /** Removes every session of an instance that is stopping; returns how many there were. */
   async forget(instanceId: string): Promise<number> {
-    const result = await this.db.deleteFrom('upstream_sessions').where('instance_id', '=', instanceId).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteOfInstance.run(this.db, { instanceId });
   }
 
   /** Removes the sessions not seen since `olderThan` (their instance died); returns how many. */
   async sweep(olderThan: number): Promise<number> {
-    const result = await this.db.deleteFrom('upstream_sessions').where('seen_at', '<', olderThan).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    return deleteNotSeenSince.run(this.db, { olderThan });
   }
 
   /** The sessions seen since `seenSince`, by server, then owner, then instance. */
   async running(seenSince: number): Promise<UpstreamSessionRow[]> {
-    const rows = await this.db
-      .selectFrom('upstream_sessions')
-      .selectAll()
-      .where('seen_at', '>=', seenSince)
-      .orderBy('server')
-      .orderBy('owner')
-      .orderBy('instance_label')
-      .orderBy('instance_id')
-      .execute();
+    const rows = await listSeenSince.all(this.db, { seenSince });
     return rows.map((row) => ({
       instanceId: row.instance_id,
       instanceLabel: row.instance_label,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { compiled } from './compiled.js';
 import type { Db } from './database.js';
+import { statement } from './statements.js';
 
 export interface User {
   id: string;
@@ -28,54 +28,73 @@ const toUser = (row: UserRow): User => ({
   disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
 });
 
-export class UsersRepository {
-  /** Read on every token exchange: compiled once (see compiled.ts). */
-  readonly #findById;
+export const insertUser = statement((db, values: { id: string; username: string; passwordHash: string; createdAt: number }) =>
+  db
+    .insertInto('users')
+    .values({ id: values.id, username: values.username, password_hash: values.passwordHash, created_at: values.createdAt, disabled_at: null }),
+);
+const insertUserUnlessTaken = statement((db, values: { id: string; username: string; passwordHash: string; createdAt: number }) =>
+  db
+    .insertInto('users')
+    .values({ id: values.id, username: values.username, password_hash: values.passwordHash, created_at: values.createdAt, disabled_at: null })
+    .onConflict((conflict) => conflict.column('username').doNothing()),
+);
+const findByUsername = statement((db, values: { username: string }) => db.selectFrom('users').selectAll().where('username', '=', values.username));
+const findById = statement((db, values: { id: string }) => db.selectFrom('users').selectAll().where('id', '=', values.id));
+const countUsers = statement((db) => db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')));
+const listUsers = statement((db) => db.selectFrom('users').selectAll().orderBy('created_at').orderBy('username'));
+const listIdentities = statement((db) => db.selectFrom('user_identities').select(['user_id', 'issuer', 'subject', 'email']).orderBy('created_at'));
+const setPassword = statement((db, values: { userId: string; passwordHash: string }) =>
+  db.updateTable('users').set({ password_hash: values.passwordHash }).where('id', '=', values.userId),
+);
+const deleteSessionsOfUser = statement((db, values: { userId: string }) => db.deleteFrom('sessions').where('user_id', '=', values.userId));
+const disableUser = statement((db, values: { userId: string; now: number }) =>
+  db.updateTable('users').set({ disabled_at: values.now }).where('id', '=', values.userId).where('disabled_at', 'is', null),
+);
+const enableUser = statement((db, values: { userId: string }) =>
+  db.updateTable('users').set({ disabled_at: null }).where('id', '=', values.userId).where('disabled_at', 'is not', null),
+);
 
-  constructor(private readonly db: Db) {
-    this.#findById = compiled(db, ['id'], (slot) => db.selectFrom('users').selectAll().where('id', '=', slot('id')));
-  }
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
 
   async create(input: { username: string; passwordHash: string }): Promise<User> {
-    const row = { id: randomUUID(), username: input.username, password_hash: input.passwordHash, created_at: Date.now(), disabled_at: null };
-    await this.db.insertInto('users').values(row).execute();
-    return toUser(row);
+    const user = { id: randomUUID(), username: input.username, passwordHash: input.passwordHash, createdAt: Date.now() };
+    await insertUser.run(this.db, user);
+    return { ...user, disabledAt: null };
   }
 
   /** Creates the user unless the name is taken (by an instance starting alongside); true when this call created it. */
   async createUnlessTaken(input: { username: string; passwordHash: string }): Promise<boolean> {
-    const row = { id: randomUUID(), username: input.username, password_hash: input.passwordHash, created_at: Date.now(), disabled_at: null };
-    const result = await this.db
-      .insertInto('users')
-      .values(row)
-      .onConflict((conflict) => conflict.column('username').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    const created = await insertUserUnlessTaken.run(this.db, {
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: input.passwordHash,
+      createdAt: Date.now(),
+    });
+    return created > 0;
   }
 
   async findByUsername(username: string): Promise<User | undefined> {
-    const row = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const row = await findByUsername.first(this.db, { username });
     return row && toUser(row);
   }
 
   async findById(id: string): Promise<User | undefined> {
-    const [row] = (await this.#findById(this.db, { id })).rows;
+    const row = await findById.first(this.db, { id });
     return row && toUser(row);
   }
 
   async count(): Promise<number> {
-    const { count } = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow();
-    return Number(count);
+    const row = await countUsers.first(this.db);
+    return Number(row!.count);
   }
 
   /** Every user, oldest first, with their upstream identities: two queries whatever the number of users. */
   async listWithIdentities(): Promise<UserWithIdentities[]> {
-    const users = await this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('username').execute();
+    const users = await listUsers.all(this.db);
     const byUser = new Map<string, UserWithIdentities['identities']>();
-    for (const row of await this.db.selectFrom('user_identities').select(['user_id', 'issuer', 'subject', 'email']).orderBy('created_at').execute()) {
+    for (const row of await listIdentities.all(this.db)) {
       const identities = byUser.get(row.user_id) ?? [];
       identities.push({ issuer: row.issuer, subject: row.subject, email: row.email });
       byUser.set(row.user_id, identities);
@@ -86,9 +105,8 @@ export class UsersRepository {
   /** Replaces the password and ends every session of the user, in one transaction; returns how many sessions ended. */
   async changePassword(userId: string, passwordHash: string): Promise<{ sessionsEnded: number }> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
-      const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-      return { sessionsEnded: Number(sessions.numDeletedRows) };
+      await setPassword.run(trx, { userId, passwordHash });
+      return { sessionsEnded: await deleteSessionsOfUser.run(trx, { userId }) };
     });
   }
 
@@ -99,20 +117,14 @@ export class UsersRepository {
    */
   async disable(userId: string, now: number): Promise<{ disabled: boolean; sessionsEnded: number }> {
     return this.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', userId).where('disabled_at', 'is', null).executeTakeFirst();
-      const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-      return { disabled: Number(result.numUpdatedRows) === 1, sessionsEnded: Number(sessions.numDeletedRows) };
+      const disabled = await disableUser.run(trx, { userId, now });
+      const sessionsEnded = await deleteSessionsOfUser.run(trx, { userId });
+      return { disabled: disabled === 1, sessionsEnded };
     });
   }
 
   /** Lets a disabled user sign in again; false when the user was not disabled. Revoked grants stay revoked. */
   async enable(userId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('users')
-      .set({ disabled_at: null })
-      .where('id', '=', userId)
-      .where('disabled_at', 'is not', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return (await enableUser.run(this.db, { userId })) === 1;
   }
 }
