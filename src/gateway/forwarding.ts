@@ -1,7 +1,8 @@
 // A call forwarded between instances, to the one that runs the caller's upstream process (its lease holder): the
 // forwarding side (Forwarder) and the serving side (forwardRoute). The call travels as JSON with the verified
 // caller, never the client's token, under a proof only instances can make (forward-proof.ts); the answer streams
-// back as lines of JSON: the call's progress notifications in order, then its result or its error.
+// back as lines of JSON: the call's progress notifications in order, then its result, what it needs from its caller
+// (input-requests.ts), or its error.
 import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { z } from 'zod';
@@ -311,7 +312,7 @@ async function serveForwarded(deps: ForwardRouteDeps, request: IncomingMessage, 
   } catch (error) {
     last = { error: describe(error) };
   }
-  // A call without progress goes out as one body with its length, in one write.
+  // A call without progress goes out in one write.
   if (!response.destroyed) response.end(line(last));
   return 200;
 }
