@@ -18,7 +18,7 @@ const workMs = Number(process.env.BARE_WORK_US ?? 0) / 1000;
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    if (workMs > 0) for (const until = performance.now() + workMs; performance.now() < until; );
+    if (workMs > 0) for (const until = performance.now() + workMs; performance.now() < until;);
     res.writeHead(fixed.status, headers);
     res.end(fixed.body);
   });
