@@ -150,9 +150,9 @@ export class Upstream {
   }
 
   /**
-   * One request on the session's client. A 2025-era upstream asks its questions on the session while the call runs:
-   * when the caller can be asked, the call is run as one that may be held open for their answer (input-requests.ts),
-   * and a retry brings the answer to the call held for it.
+   * One request on the session's client. A 2025-era upstream asks its questions on the session while the call runs,
+   * so its calls run as ones that may be held open for their caller's answer (input-requests.ts), and a retry brings
+   * the answer to the call held for it.
    */
   #relay(
     client: Client,
@@ -167,8 +167,8 @@ export class Upstream {
     const { held } = this.deps;
     const waitMs = this.server.timeoutMs;
     if (input.resume && 'held' in input.resume) return held.resume(this.server.name, owner, input.resume.held, input.responses ?? {}, waitMs, relay.signal);
-    if (!isAskable(input.askable)) return this.#send(client, method, params, relay, input);
-    // The call may outlive this request (it waits for the caller's answer): the session counts it until it ends.
+    // Every call is known to be running, so that a question is put to its caller or refused saying why. A call may
+    // outlive this request (it waits for the caller's answer): the session counts it until it ends.
     return held.run(this.server.name, owner, input.askable, waitMs, relay.signal, (signal) =>
       holdWhile(this.#send(client, method, params, { ...relay, signal }, input)),
     );

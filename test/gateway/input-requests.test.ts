@@ -121,7 +121,7 @@ describe('input an upstream asks of its caller', () => {
     const refused = await raw('/mcp/everything', accessToken, 'tools/call', { name: 'trigger-sampling-request', arguments: { prompt: 'x' } }, '2025-06-18');
     assert.ok(Date.now() - started < 10_000, 'answered at once, not after a timeout');
     assert.ok(refused.error || refused.result.isError, JSON.stringify(refused));
-    assert.match(JSON.stringify(refused), /cannot pass sampling\/createMessage on/);
+    assert.match(JSON.stringify(refused), /cannot pass sampling\/createMessage on: the caller’s client cannot answer it/);
     const echoed = await raw('/mcp/everything', accessToken, 'tools/call', { name: 'echo', arguments: { message: 'still here' } }, '2025-06-18');
     assert.equal(echoed.result.content[0].text, 'Echo: still here');
   });
@@ -130,7 +130,7 @@ describe('input an upstream asks of its caller', () => {
     const accessToken = await token(ADMIN, '/mcp/everything');
     // A 2026-07-28 request whose client declares no capabilities.
     const refused = await raw('/mcp/everything', accessToken, 'tools/call', { name: 'trigger-elicitation-request', arguments: {} });
-    assert.match(JSON.stringify(refused), /cannot pass elicitation\/create on/);
+    assert.match(JSON.stringify(refused), /cannot pass elicitation\/create on: the caller’s client cannot answer it/);
   });
 
   it('never asks the callers of a server shared by every user', async () => {
