@@ -20,11 +20,14 @@ describe('benchmark harness', { skip: onceOnly }, () => {
       const names = rows.map((row) => row.scenario).join('\n');
       for (const expected of [
         /bare node:http/,
+        /spending 50 µs of CPU/,
         /official SDK alone, one connection/,
         /tools\/call, 2026-07-28/,
         /tools\/call, 2025/,
         /tools\/list/,
         /401/,
+        /gateway → HTTP upstream, tools\/call/,
+        /gateway → HTTP upstream, one call at a time/,
         /token exchanges/,
         /connection setups/,
         /tokens, each used once/,
