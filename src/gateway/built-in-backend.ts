@@ -6,7 +6,7 @@ import { ProtocolError, type McpServerFactory, type ServerContext } from '@model
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
 import { CALLER_META_KEY, type Caller } from '../caller.js';
 import { VERSION } from '../version.js';
-import { FIRST_CALL, isAskable, NeedsInput, type InputRequest, type Relayed } from './input-requests.js';
+import { FIRST_CALL, isAskable, needsInputFrom, retryParams, type Relayed } from './input-requests.js';
 import { relayContextOf, relayProgress } from './progress-relay.js';
 import type { Backend } from './relay-server.js';
 import type { RelayedMethod } from './upstream.js';
@@ -36,24 +36,14 @@ export class BuiltInBackend implements Backend {
   async request(caller: Caller, method: RelayedMethod, params: Record<string, unknown>, ctx: ServerContext, input = FIRST_CALL): Promise<Relayed> {
     const { client } = await this.#connect();
     const progress = relayProgress(relayContextOf(ctx));
-    // A built-in tool's questions go to the caller as they are, with the tool's own state (2026-07-28).
-    const resume = input.resume && !('held' in input.resume) ? input.resume : undefined;
     try {
+      // A built-in tool's questions go to the caller as they are, with the tool's own state (2026-07-28).
       const result = await client.request(
-        {
-          method,
-          params: {
-            ...params,
-            _meta: { ...progress.meta, [CALLER_META_KEY]: caller },
-            ...(input.responses && resume && { inputResponses: input.responses }),
-            ...(resume?.upstreamState !== undefined && { requestState: resume.upstreamState }),
-          },
-        },
+        { method, params: { ...params, _meta: { ...progress.meta, [CALLER_META_KEY]: caller }, ...retryParams(input) } },
         { signal: ctx.mcpReq.signal, allowInputRequired: isAskable(input.askable), ...(progress.onprogress && { onprogress: progress.onprogress }) },
       );
       await progress.flushed();
-      if (isInputRequiredResult(result))
-        return new NeedsInput((result.inputRequests ?? {}) as Record<string, InputRequest>, { upstreamState: result.requestState });
+      if (isInputRequiredResult(result)) return needsInputFrom(result, this.name);
       return result as Record<string, unknown>;
     } catch (error) {
       if (error instanceof ClientProtocolError) throw new ProtocolError(error.code, error.message, error.data);

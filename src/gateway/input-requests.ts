@@ -84,6 +84,27 @@ export interface CallInput {
 
 export const FIRST_CALL: CallInput = { askable: NOT_ASKABLE };
 
+/**
+ * What a request retried after its caller answered carries to a 2026-07-28 server: the caller's answers, and the
+ * server's own state, echoed (none for a call held open here, or for a first call).
+ */
+export function retryParams(input: CallInput): { inputResponses?: Record<string, unknown>; requestState?: string } {
+  const resume = input.resume && !('held' in input.resume) ? input.resume : undefined;
+  if (!resume) return {};
+  return {
+    ...(input.responses && { inputResponses: input.responses }),
+    ...(resume.upstreamState !== undefined && { requestState: resume.upstreamState }),
+  };
+}
+
+/** A 2026-07-28 server's `input_required`, as its caller is asked: never for roots (see above). */
+export function needsInputFrom(result: { inputRequests?: Record<string, unknown> | undefined; requestState?: string | undefined }, server: string): NeedsInput {
+  const inputRequests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
+  if (Object.values(inputRequests).some((request) => request.method === 'roots/list'))
+    throw new GatewayError('upstream_error', `${server} asked for your client's roots, which Gatehouse does not pass on to servers`);
+  return new NeedsInput(inputRequests, { upstreamState: result.requestState });
+}
+
 /** The refusal of an upstream's request no caller can answer: what a client without the capability answers. */
 const cannotAnswer = (method: string, why: string) => new ProtocolError(ProtocolErrorCode.MethodNotFound, `Gatehouse cannot pass ${method} on: ${why}`);
 

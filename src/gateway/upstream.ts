@@ -14,7 +14,7 @@ import type { ServerContext } from '@modelcontextprotocol/server';
 import type { Caller } from '../caller.js';
 import type { ForwardedCall } from './forwarding.js';
 import { GatewayError, UpstreamRefusal } from './gateway-error.js';
-import { FIRST_CALL, isAskable, NeedsInput, NOT_ASKABLE, type CallInput, type HeldCalls, type InputRequest, type Relayed } from './input-requests.js';
+import { FIRST_CALL, isAskable, NeedsInput, needsInputFrom, NOT_ASKABLE, retryParams, type CallInput, type HeldCalls, type Relayed } from './input-requests.js';
 import { relayContextOf, relayProgress, type RelayContext } from './progress-relay.js';
 import { mayUse, permitsTool, type Person } from './policy.js';
 import { referencesOf, type UpstreamServer } from './servers-file.js';
@@ -176,18 +176,8 @@ export class Upstream {
 
   async #send(client: Client, method: RelayedMethod, params: Record<string, unknown>, relay: RelayContext, input: CallInput): Promise<Relayed> {
     const progress = relayProgress(relay);
-    const resume = input.resume && !('held' in input.resume) ? input.resume : undefined;
     const result = await client.request(
-      {
-        method,
-        params: {
-          ...params,
-          _meta: progress.meta,
-          // A retry after the caller answered (2026-07-28): their answers, and the upstream's own state, echoed.
-          ...(input.responses && resume && { inputResponses: input.responses }),
-          ...(resume?.upstreamState !== undefined && { requestState: resume.upstreamState }),
-        },
-      },
+      { method, params: { ...params, _meta: progress.meta, ...retryParams(input) } },
       {
         signal: relay.signal,
         timeout: this.server.timeoutMs,
@@ -199,16 +189,8 @@ export class Upstream {
       },
     );
     await progress.flushed();
-    if (isInputRequiredResult(result)) return this.#needsInput(result);
+    if (isInputRequiredResult(result)) return needsInputFrom(result, this.server.name);
     return withoutServerInfo(result as Record<string, unknown>);
-  }
-
-  /** A 2026-07-28 upstream's `input_required`, as its caller is asked: never for roots (see input-requests.ts). */
-  #needsInput(result: { inputRequests?: Record<string, unknown> | undefined; requestState?: string | undefined }): NeedsInput {
-    const inputRequests = (result.inputRequests ?? {}) as Record<string, InputRequest>;
-    if (Object.values(inputRequests).some((request) => request.method === 'roots/list'))
-      throw new GatewayError('upstream_error', `${this.server.name} asked for your client's roots, which Gatehouse does not pass on to servers`);
-    return new NeedsInput(inputRequests, { upstreamState: result.requestState });
   }
 
   /** The launch for this caller: every template rendered with their values; refused when one is unsafe or missing. */
