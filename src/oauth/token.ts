@@ -58,26 +58,23 @@ async function exchangeCode(params: OAuthParams, client: Client, deps: TokenDeps
   const code = await codes.find(codeHash);
   if (!code || code.clientId !== client.clientId) throw new InvalidGrant('the authorization code is not valid');
   const now = deps.now();
-  if (!(await codes.consume(codeHash, now))) {
-    // RFC 6749 §4.1.2: a code used twice was probably stolen; what the first use issued is revoked.
-    const replayed = await codes.find(codeHash);
-    await audit({ type: 'code.replay_detected', userId: code.userId, detail: { grantId: replayed?.grantId ?? null } });
-    if (replayed?.grantId && (await grants.revoke(replayed.grantId, now))) {
-      await audit({ type: 'grant.revoked', userId: code.userId, detail: { grantId: replayed.grantId, reason: 'code replayed' } });
-    }
-    throw new InvalidGrant('the authorization code was already used', { reason: 'code_replayed' });
-  }
-  if (now > code.expiresAt) throw new InvalidGrant('the authorization code has expired');
-  if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri differs from the one in the authorization request');
-  if (!verifierMatches(verifier, code.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
-  checkResource(params.resource, code.resource);
+  if (code.usedAt !== null) return refuseReplay(codeHash, code.userId, deps, audit, now);
   const user = await deps.storage.users.findById(code.userId);
-  if (!isActive(user)) throw new InvalidGrant('the user of this authorization code is no longer active', { reason: 'user_inactive' });
+  try {
+    if (now > code.expiresAt) throw new InvalidGrant('the authorization code has expired');
+    if (redirectUri !== code.redirectUri) throw new InvalidGrant('redirect_uri differs from the one in the authorization request');
+    if (!verifierMatches(verifier, code.codeChallenge)) throw new InvalidGrant('code_verifier does not match the code_challenge');
+    checkResource(params.resource, code.resource);
+    if (!isActive(user)) throw new InvalidGrant('the user of this authorization code is no longer active', { reason: 'user_inactive' });
+  } catch (error) {
+    await codes.consume(codeHash, now); // single use whatever the outcome: a failed attempt uses the code up too
+    throw error;
+  }
 
   const grant = { id: randomUUID(), userId: user.id, clientId: client.clientId, scope: code.scope, resource: code.resource, createdAt: now };
   const refreshToken = client.metadata.grant_types.includes('refresh_token') ? randomToken() : undefined;
   const refresh = refreshToken ? { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 } : undefined;
-  await grants.createFromCode(codeHash, grant, refresh);
+  if (!(await grants.createFromCode(codeHash, grant, refresh))) return refuseReplay(codeHash, code.userId, deps, audit, now);
   await audit({ type: 'token.issued', userId: user.id, detail: { grantType: 'authorization_code', grantId: grant.id, scope: code.scope } });
   return respond(deps, { ...grant, revokedAt: null }, user.username, parseScope(code.scope), refreshToken);
 }
@@ -110,6 +107,16 @@ async function rotateRefresh(params: OAuthParams, client: Client, deps: TokenDep
   await grants.rotateRefreshToken(presented, grant.id, { tokenHash: sha256(refreshToken), expiresAt: now + deps.ttl.refreshToken * 1000 }, now);
   await audit({ type: 'token.issued', userId: grant.userId, detail: { grantType: 'refresh_token', grantId: grant.id, scope: scope.join(' ') } });
   return respond(deps, grant, user.username, scope, refreshToken);
+}
+
+/** RFC 6749 §4.1.2: a code used twice was probably stolen; what its first use issued is revoked. */
+async function refuseReplay(codeHash: string, userId: string, deps: TokenDeps, audit: Recorder, now: number): Promise<never> {
+  const grantId = (await deps.storage.codes.find(codeHash))?.grantId ?? null; // read again: a racing first use may just have set it
+  await audit({ type: 'code.replay_detected', userId, detail: { grantId } });
+  if (grantId && (await deps.storage.grants.revoke(grantId, now))) {
+    await audit({ type: 'grant.revoked', userId, detail: { grantId, reason: 'code replayed' } });
+  }
+  throw new InvalidGrant('the authorization code was already used', { reason: 'code_replayed' });
 }
 
 /** RFC 8707 §2.2: a resource named at the token endpoint must be the one the grant is for. */

@@ -63,8 +63,12 @@ const insertRefreshToken = statement((db, values: { tokenHash: string; grantId: 
     .insertInto('refresh_tokens')
     .values({ token_hash: values.tokenHash, grant_id: values.grantId, created_at: values.createdAt, expires_at: values.expiresAt, rotated_at: null }),
 );
-const linkCode = statement((db, values: { codeHash: string; grantId: string }) =>
-  db.updateTable('authorization_codes').set({ grant_id: values.grantId }).where('code_hash', '=', values.codeHash),
+const redeemCode = statement((db, values: { codeHash: string; grantId: string; now: number }) =>
+  db
+    .updateTable('authorization_codes')
+    .set({ used_at: values.now, grant_id: values.grantId })
+    .where('code_hash', '=', values.codeHash)
+    .where('used_at', 'is', null),
 );
 const findGrant = statement((db, values: { id: string }) => db.selectFrom('grants').selectAll().where('id', '=', values.id));
 const findRefreshToken = statement((db, values: { tokenHash: string }) =>
@@ -127,6 +131,9 @@ const countActiveForClient = statement((db, values: { clientId: string }) =>
     .where('revoked_at', 'is', null),
 );
 
+/** Rolls back a redemption that lost the race for its code. */
+class CodeAlreadyUsed extends Error {}
+
 /** Exactly insertGrant's values: a caller may hand over a whole Grant, whose other fields it must not be given. */
 const grantValues = (grant: Omit<Grant, 'revokedAt'>) => ({
   id: grant.id,
@@ -148,14 +155,25 @@ export class GrantsRepository {
     return this.revocations.on(listener);
   }
 
-  /** Creates the grant an authorization code earned, with its first refresh token, in one transaction. */
-  async createFromCode(codeHash: string, grant: Omit<Grant, 'revokedAt'>, refresh: NewRefreshToken | undefined): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await insertGrant.run(trx, grantValues(grant));
-      if (refresh)
-        await insertRefreshToken.run(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
-      await linkCode.run(trx, { codeHash, grantId: grant.id });
-    });
+  /**
+   * Redeems an authorization code: marks it used and creates the grant it earned, with its first refresh token, in
+   * one transaction (one commit). False, with nothing created, when the code was already used: of any number of
+   * exchanges racing for one code, exactly one gets true (single use, RFC 6749 §4.1.2).
+   */
+  async createFromCode(codeHash: string, grant: Omit<Grant, 'revokedAt'>, refresh: NewRefreshToken | undefined): Promise<boolean> {
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        // The grant first: the code's grant_id refers to it.
+        await insertGrant.run(trx, grantValues(grant));
+        if (refresh)
+          await insertRefreshToken.run(trx, { tokenHash: refresh.tokenHash, grantId: grant.id, createdAt: grant.createdAt, expiresAt: refresh.expiresAt });
+        if ((await redeemCode.run(trx, { codeHash, grantId: grant.id, now: grant.createdAt })) !== 1) throw new CodeAlreadyUsed();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof CodeAlreadyUsed) return false;
+      throw error;
+    }
   }
 
   /** Creates a grant no code earned: an operator's `gatehouse token`, which has no refresh token. */

@@ -67,6 +67,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     }
   }
   const revocations = new RevocationEvents();
+  const audit = new AuditRepository(db);
   return {
     db,
     users: new UsersRepository(db),
@@ -77,7 +78,7 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
     sessions: new SessionsRepository(db),
     signingKeys: new SigningKeysRepository(db),
     notes: new NotesRepository(db),
-    audit: new AuditRepository(db),
+    audit,
     upstreamSecrets: new UpstreamSecretsRepository(db),
     upstreamSessions: new UpstreamSessionsRepository(db),
     async ping() {
@@ -88,7 +89,10 @@ export async function openStorage(databaseUrl: string, options: StorageOptions =
         return false;
       }
     },
-    close: () => db.destroy(),
+    async close() {
+      await audit.flush();
+      await db.destroy();
+    },
   };
 }
 

@@ -108,6 +108,55 @@ describe('storage', () => {
     );
   });
 
+  it('redeems a code once: of exchanges racing for it, one creates its grant and the others create nothing', async () => {
+    const now = Date.now();
+    await storage.codes.create({
+      codeHash: 'h3',
+      clientId: 'c1',
+      userId,
+      redirectUri: 'https://a.example/cb',
+      codeChallenge: 'c',
+      scope: 'mcp:tools',
+      resource: 'r',
+      createdAt: now,
+      expiresAt: now + 60_000,
+    });
+    const redeemed = await Promise.all(
+      ['g-race-1', 'g-race-2', 'g-race-3'].map((id, i) =>
+        storage.grants.createFromCode(
+          'h3',
+          { id, userId, clientId: 'c1', scope: 'mcp:tools', resource: 'r', createdAt: now },
+          { tokenHash: `rt-race-${i}`, expiresAt: now + 1000 },
+        ),
+      ),
+    );
+    assert.deepEqual(redeemed.filter(Boolean).length, 1);
+    const winner = ['g-race-1', 'g-race-2', 'g-race-3'][redeemed.indexOf(true)]!;
+    const code = await storage.codes.find('h3');
+    assert.equal(code?.grantId, winner);
+    assert.ok(code?.usedAt);
+    for (const [i, id] of ['g-race-1', 'g-race-2', 'g-race-3'].entries()) {
+      assert.equal(await storage.grants.find(id).then(Boolean), id === winner, `grant ${id}`);
+      assert.equal(await storage.grants.findRefreshToken(`rt-race-${i}`).then(Boolean), id === winner, `refresh token of ${id}`);
+    }
+  });
+
+  it('stores audit events recorded together, each stored once its record resolves, and one refused event spares the others', async () => {
+    const recorded = await Promise.allSettled([
+      storage.audit.record({ type: 'login.failed', userId, detail: { n: 1 } }),
+      storage.audit.record({ type: 'login.failed', userId, detail: { n: 2 } }, Number.NaN), // at is required: refused
+      storage.audit.record({ type: 'login.failed', userId, detail: { n: 3 } }),
+    ]);
+    assert.deepEqual(
+      recorded.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    const stored = await storage.audit.list({ limit: 10, type: 'login.failed', userId });
+    assert.deepEqual(stored.map((event) => event.detail?.n).sort(), [1, 3]);
+    await storage.audit.record({ type: 'login.failed', userId, detail: { n: 4 } });
+    assert.equal((await storage.audit.list({ limit: 10, type: 'login.failed', userId })).length, 3, 'stored by the time record resolves');
+  });
+
   it("searches notes case-insensitively, treating % and _ literally, and only the owner's", async () => {
     const bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
     await storage.notes.create(userId, { title: 'Budget', body: 'spend 50% on rent' });
