@@ -9,7 +9,7 @@ import { createAudit } from './audit.js';
 import type { Clock } from './clock.js';
 import type { RedisConnections } from './cluster/redis.js';
 import type { Config } from './config.js';
-import { boundBodies } from './http/body-limits.js';
+import { boundBodies, OAUTH_BODY_LIMIT, PAGE_BODY_LIMIT } from './http/body-limits.js';
 import { clientIp } from './http/client-ip.js';
 import { errorResponder, requestContext } from './http/request-context.js';
 import { requestRecorder } from './http/request-line.js';
@@ -55,9 +55,6 @@ export interface AppDeps {
   tracing?: Tracing | undefined;
   clock: Clock;
 }
-
-const OAUTH_BODY_LIMIT = 64 * 1024;
-const PAGE_BODY_LIMIT = 16 * 1024;
 
 export function createApp(deps: AppDeps) {
   const { config, storage, logger } = deps;

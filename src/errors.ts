@@ -135,6 +135,12 @@ export class TemporarilyUnavailable extends OAuthError {
   readonly status = 503;
 }
 
+/** A body longer than the endpoint reads (RFC 9110 §15.5.14); its code is the one RFC 6749 gives a malformed request. */
+export class RequestTooLarge extends OAuthError {
+  readonly code = 'invalid_request';
+  readonly status = 413;
+}
+
 /** Over a rate limit; `Retry-After` says when to come back. */
 export class TooManyRequests extends OAuthError {
   readonly code = 'too_many_requests';

@@ -7,6 +7,7 @@ import { sendPage } from '../pages/respond.js';
 import { redirectWith, sealAuthorizationRequest, validateAuthorizationRequest } from './authorization-request.js';
 import type { ClientLookup } from './client-registry.js';
 import { OAuthError, TooManyRequests } from '../errors.js';
+import { PAGE_BODY_LIMIT } from '../http/body-limits.js';
 import { paramsFromSearch, readOAuthParams } from './params.js';
 
 export interface AuthorizeDeps {
@@ -24,7 +25,7 @@ export function authorizeRoute(deps: AuthorizeDeps) {
   return async (c: Context) => {
     try {
       await deps.limit(c);
-      const params = c.req.method === 'POST' ? await readOAuthParams(c.req.raw) : paramsFromSearch(new URL(c.req.url).searchParams);
+      const params = c.req.method === 'POST' ? await readOAuthParams(c, PAGE_BODY_LIMIT) : paramsFromSearch(new URL(c.req.url).searchParams);
       const { request } = await validateAuthorizationRequest(params, { clients: deps.clients, baseUrl: deps.issuer, servers: deps.servers });
       const sealed = await sealAuthorizationRequest(request, deps.requestKey, deps.issuer);
       return c.redirect(`/consent?request=${encodeURIComponent(sealed)}`, 303);

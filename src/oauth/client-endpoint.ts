@@ -3,6 +3,7 @@
 // client (client_secret_basic or _post, private_key_jwt, or none for a public client naming itself), count it
 // against its budget, and answer with no-store. The routes keep only their grant logic.
 import type { Context } from 'hono';
+import { OAUTH_BODY_LIMIT } from '../http/body-limits.js';
 import type { KeyedLimit } from '../http/rate-limit.js';
 import type { Client } from '../storage/index.js';
 import type { ClientAssertions } from './client-assertion.js';
@@ -24,7 +25,7 @@ export interface ClientRequest {
 
 export function clientEndpoint(deps: ClientEndpointDeps, handle: (c: Context, request: ClientRequest) => Promise<Response>) {
   return async (c: Context): Promise<Response> => {
-    const params = await readOAuthParams(c.req.raw);
+    const params = await readOAuthParams(c, OAUTH_BODY_LIMIT);
     const client = await authenticateClient(params, c.req.raw, deps.clients, deps.assertions);
     c.set('clientId', client.clientId); // for the request log
     // Public clients name themselves without proof: a budget per public client_id would let anyone exhaust Claude's.

@@ -1,6 +1,8 @@
 // Reads OAuth parameters from a query string, a form body or a JSON body. RFC 6749 §3.1: a parameter sent twice
 // is an error, not a choice.
-import { InvalidRequest } from '../errors.js';
+import type { Context } from 'hono';
+import { InvalidRequest, RequestTooLarge } from '../errors.js';
+import { readBodyText } from '../http/body.js';
 
 export type OAuthParams = Record<string, string | undefined>;
 
@@ -13,10 +15,15 @@ export function paramsFromSearch(search: URLSearchParams): OAuthParams {
   return params;
 }
 
-/** Accepts application/x-www-form-urlencoded (the standard) and application/json (which some clients send). */
-export async function readOAuthParams(request: Request): Promise<OAuthParams> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  const text = await request.text();
+/**
+ * Accepts application/x-www-form-urlencoded (the standard) and application/json (which some clients send), of at
+ * most `maxBytes`.
+ */
+export async function readOAuthParams(c: Context, maxBytes: number): Promise<OAuthParams> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const body = await readBodyText(c, maxBytes);
+  if (body.tooLarge) throw new RequestTooLarge(`request body too large (at most ${maxBytes} bytes)`);
+  const { text } = body;
   if (type === 'application/json') return paramsFromJson(text);
   if (type === 'application/x-www-form-urlencoded' || (type === '' && text === '')) return paramsFromSearch(new URLSearchParams(text));
   throw new InvalidRequest('the body must be application/x-www-form-urlencoded or application/json');

@@ -78,6 +78,38 @@ describe('request bodies', () => {
     }
   });
 
+  it('are counted as they arrive when their length is not declared: over the limit a 413, under it read as usual', async () => {
+    const chunked = (path: string, type: string, chunks: string[]) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${gh.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': type, 'transfer-encoding': 'chunked' } }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    const form = 'application/x-www-form-urlencoded';
+    for (const path of ['/token', '/revoke', '/authorize', '/register']) {
+      const type = path === '/register' ? 'application/json' : form;
+      const refused = await chunked(
+        path,
+        type,
+        Array.from({ length: 80 }, () => 'a'.repeat(1024)),
+      );
+      assert.equal(refused.status, 413, path);
+      assert.match(refused.body, /too large/, path);
+    }
+    const read = await chunked('/token', form, [
+      'grant_type=authorization_code',
+      '&client_id=nobody',
+      '&code=x&code_verifier=y&redirect_uri=https%3A%2F%2Fa.example%2Fcb',
+    ]);
+    assert.equal(read.status, 401, 'a small chunked body is read: the unknown client is refused');
+    assert.equal(JSON.parse(read.body).error, 'invalid_client');
+  });
+
   it('keep a pooled connection usable after a refusal that left the body unread', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new WeakMap<object, number>();
