@@ -198,7 +198,7 @@ async function main() {
 
     rows.push(...(await forwardedCalls(gatewayEnv, upstreamCall)));
 
-    rows.push(await tokenExchanges(gatehouse, browser, QUICK));
+    rows.push(await tokenExchanges(gatehouse, dbFile, browser, QUICK));
     rows.push(await connectionSetups(gatehouse, QUICK));
     const memory = await memoryFigures(gatehouse, dbFile, join(dir, 'heap'), QUICK);
     rows.push(...memory);
