@@ -30,20 +30,42 @@ export function logFormatFor(setting: 'auto' | LogFormat, where: { tty: boolean;
   return where.tty && where.nodeEnv !== 'production' ? 'pretty' : 'json';
 }
 
-/**
- * Lines to stdout, or to `destination` (tests capture them). Stdout is written asynchronously: lines logged
- * while a write is under way go out together in the next one, so a busy server makes one write per batch rather
- * than one per request (a write per line shows in `npm run bench`'s refusal figures), and a quiet one still writes each line at once.
- * Pino flushes what is pending when the process exits.
- */
+/** Lines to stdout (see stdoutPerTurn), or to `destination` (tests capture them). */
 export function createLogger(level: string, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
   const options = {
     level,
     base: { service: 'gatehouse' },
     redact: { paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((field) => `*.${field}`)], censor: '[redacted]' },
   };
-  const out = destination ?? pino.destination({ dest: 1, sync: false });
+  const out = destination ?? stdoutPerTurn();
   return pino(options, format === 'pretty' ? prettyLines(out, destination === undefined && Boolean(process.stdout.isTTY)) : out);
+}
+
+let stdout: DestinationStream | undefined;
+
+/**
+ * Stdout, written once per turn of the event loop: the lines logged during a turn go out together, in one write
+ * made when the turn ends (sync, as pino's own default). Measured on one CPU, a request line costs 2.5 µs so,
+ * against 5.3 µs when each line is written asynchronously: every asynchronous write is handed to a thread of the
+ * pool, and sonic-boom measures the byte length of everything still pending for each new line. Lines still
+ * waiting when the process exits are written then. One for the process, however many loggers write to stdout.
+ */
+function stdoutPerTurn(): DestinationStream {
+  if (stdout) return stdout;
+  const out = pino.destination({ dest: 1, sync: true });
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending = [];
+    out.write(text);
+  };
+  process.once('exit', flush);
+  return (stdout = {
+    write(line: string) {
+      if (pending.push(line) === 1) setImmediate(flush);
+    },
+  });
 }
 
 /** Each JSON line pino writes, formatted in place by pino-pretty (no worker thread, no second stream). */

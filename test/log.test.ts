@@ -1,6 +1,7 @@
 // The log's two formats: JSON for machines, pino-pretty's lines for a person at a terminal, and which one a start
 // picks. Either way a secret never reaches the log.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { createLogger, logFormatFor, type LogFormat } from '../src/log.js';
@@ -57,5 +58,31 @@ describe('log format', () => {
     assert.match(lines[1]!, /^\[\d\d:\d\d:\d\d\.\d{3}\] WARN: slow\n$/);
     assert.doesNotMatch(lines.join(''), /hunter22|abc\.def/, 'no secret');
     assert.ok(!lines.join('').includes('\u001b['), 'no colours when not writing to a terminal');
+  });
+
+  it('to stdout, keeps every line in order, those of the turn the process exits in included', () => {
+    // Lines logged over three turns of the event loop, the last ones just before an exit that leaves no later turn.
+    const script = `
+      import { createLogger } from './src/log.ts';
+      const log = createLogger('info');
+      for (let i = 0; i < 3; i++) log.info({ n: i }, 'first turn');
+      setImmediate(() => {
+        for (let i = 3; i < 5; i++) log.info({ n: i }, 'second turn');
+        setImmediate(() => {
+          log.info({ n: 5 }, 'last');
+          process.exit(0);
+        });
+      });`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { n: number; msg: string });
+    assert.deepEqual(
+      lines.map((line) => line.n),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.equal(lines.at(-1)!.msg, 'last');
   });
 });
