@@ -26,7 +26,8 @@ export async function tokenExchanges(gatehouse: ServerProcess, dbFile: string, b
   const count = quick ? 100 : 4000;
   const warmUp = quick ? 0 : 2000;
   const codes = await seedCodes(gatehouse.url, dbFile, browser, warmUp + count);
-  const exchangeCodes = async (batch: typeof codes, refreshTokens: string[]) => {
+  /** Posts each body to /token once, 16 at a time; the refresh tokens issued go to `issued`, when given. */
+  const postTokens = (bodies: string[], issued?: string[]) => {
     let next = 0;
     return runLoad(
       gatehouse.url,
@@ -34,41 +35,27 @@ export async function tokenExchanges(gatehouse: ServerProcess, dbFile: string, b
         method: 'POST',
         path: '/token',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request) => {
-          const { code, verifier } = batch[next++ % batch.length]!;
-          return { ...request, body: tokenBody({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK }) };
-        },
-        onResponse: (status, body) => {
-          if (status === 200) refreshTokens.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
-        },
-      },
-      { connections: 16, amount: batch.length, expectStatus: 200 },
-    );
-  };
-  const refresh = async (refreshTokens: string[]) => {
-    let next = 0;
-    return runLoad(
-      gatehouse.url,
-      {
-        method: 'POST',
-        path: '/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (request) => ({
-          ...request,
-          body: tokenBody({ grant_type: 'refresh_token', refresh_token: refreshTokens[next++ % refreshTokens.length]! }),
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]! }),
+        ...(issued && {
+          onResponse: (status: number, body: string) => {
+            if (status === 200) issued.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
+          },
         }),
       },
-      { connections: 16, amount: refreshTokens.length, expectStatus: 200 },
+      { connections: 16, amount: bodies.length, expectStatus: 200 },
     );
   };
+  const codeBodies = (batch: typeof codes) =>
+    batch.map(({ code, verifier }) => tokenBody({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CALLBACK }));
+  const refreshBodies = (refreshTokens: string[]) => refreshTokens.map((refresh_token) => tokenBody({ grant_type: 'refresh_token', refresh_token }));
   if (warmUp > 0) {
     const warmRefreshTokens: string[] = [];
-    await exchangeCodes(codes.slice(0, warmUp), warmRefreshTokens);
-    await refresh(warmRefreshTokens);
+    await postTokens(codeBodies(codes.slice(0, warmUp)), warmRefreshTokens);
+    await postTokens(refreshBodies(warmRefreshTokens));
   }
   const refreshTokens: string[] = [];
-  const codeRun = await exchangeCodes(codes.slice(warmUp), refreshTokens);
-  const refreshRun = await refresh(refreshTokens);
+  const codeRun = await postTokens(codeBodies(codes.slice(warmUp)), refreshTokens);
+  const refreshRun = await postTokens(refreshBodies(refreshTokens));
   const rps = (codeRun.rps + refreshRun.rps) / 2;
   return {
     scenario: `token exchanges: code ${codeRun.rps.toFixed(0)}/s, refresh ${refreshRun.rps.toFixed(0)}/s`,
