@@ -139,6 +139,10 @@ export class TemporarilyUnavailable extends OAuthError {
 export class RequestTooLarge extends OAuthError {
   readonly code = 'invalid_request';
   readonly status = 413;
+
+  constructor(maxBytes: number) {
+    super(`request body too large (at most ${maxBytes} bytes)`);
+  }
 }
 
 /** Over a rate limit; `Retry-After` says when to come back. */

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { RequestTooLarge } from '../errors.js';
 
 /** What an OAuth endpoint (/token, /register, /revoke…) reads of a body, and what a page's form may send. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -20,8 +21,10 @@ export const DISCARDABLE_BODY_BYTES = 64 * 1024;
  */
 export function boundBodies(maxBytesFor: (path: string) => number | undefined): MiddlewareHandler {
   const limits = new Map<number, MiddlewareHandler>();
-  const tooLarge = (c: Context, maxBytes: number) =>
-    c.json({ error: 'invalid_request', error_description: `request body too large (at most ${maxBytes} bytes)` }, 413);
+  const tooLarge = (c: Context, maxBytes: number) => {
+    const refusal = new RequestTooLarge(maxBytes);
+    return c.json(refusal.toJSON(), refusal.status);
+  };
   return (c, next) => {
     const maxBytes = maxBytesFor(c.req.path);
     if (maxBytes === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();

@@ -22,7 +22,7 @@ export function paramsFromSearch(search: URLSearchParams): OAuthParams {
 export async function readOAuthParams(c: Context, maxBytes: number): Promise<OAuthParams> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const body = await readBodyText(c, maxBytes);
-  if (body.tooLarge) throw new RequestTooLarge(`request body too large (at most ${maxBytes} bytes)`);
+  if (body.tooLarge) throw new RequestTooLarge(maxBytes);
   const { text } = body;
   if (type === 'application/json') return paramsFromJson(text);
   if (type === 'application/x-www-form-urlencoded' || (type === '' && text === '')) return paramsFromSearch(new URLSearchParams(text));
