@@ -35,6 +35,20 @@ describe('storage', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** An unused code of client c1 for alice, valid for a minute from `now`. */
+  const createCode = (codeHash: string, now: number) =>
+    storage.codes.create({
+      codeHash,
+      clientId: 'c1',
+      userId,
+      redirectUri: 'https://a.example/cb',
+      codeChallenge: 'c',
+      scope: 'mcp:tools',
+      resource: 'r',
+      createdAt: now,
+      expiresAt: now + 60_000,
+    });
+
   it('applies migrations once: reopening the same file keeps the data', async () => {
     const again = await openStorage(url);
     assert.equal(await again.users.count(), 1);
@@ -55,34 +69,14 @@ describe('storage', () => {
 
   it('lets exactly one caller consume a code, even when racing', async () => {
     const now = Date.now();
-    await storage.codes.create({
-      codeHash: 'h1',
-      clientId: 'c1',
-      userId,
-      redirectUri: 'https://a.example/cb',
-      codeChallenge: 'c',
-      scope: 'mcp:tools',
-      resource: 'r',
-      createdAt: now,
-      expiresAt: now + 60_000,
-    });
+    await createCode('h1', now);
     const results = await Promise.all(Array.from({ length: 5 }, () => storage.codes.consume('h1', Date.now())));
     assert.equal(results.filter(Boolean).length, 1);
   });
 
   it('revokes a grant once, drops its refresh tokens and tells listeners', async () => {
     const now = Date.now();
-    await storage.codes.create({
-      codeHash: 'h2',
-      clientId: 'c1',
-      userId,
-      redirectUri: 'https://a.example/cb',
-      codeChallenge: 'c',
-      scope: 'mcp:tools',
-      resource: 'r',
-      createdAt: now,
-      expiresAt: now + 60_000,
-    });
+    await createCode('h2', now);
     await storage.grants.createFromCode(
       'h2',
       { id: 'g1', userId, clientId: 'c1', scope: 'mcp:tools', resource: 'r', createdAt: now },
@@ -110,17 +104,7 @@ describe('storage', () => {
 
   it('redeems a code once: of exchanges racing for it, one creates its grant and the others create nothing', async () => {
     const now = Date.now();
-    await storage.codes.create({
-      codeHash: 'h3',
-      clientId: 'c1',
-      userId,
-      redirectUri: 'https://a.example/cb',
-      codeChallenge: 'c',
-      scope: 'mcp:tools',
-      resource: 'r',
-      createdAt: now,
-      expiresAt: now + 60_000,
-    });
+    await createCode('h3', now);
     const redeemed = await Promise.all(
       ['g-race-1', 'g-race-2', 'g-race-3'].map((id, i) =>
         storage.grants.createFromCode(
