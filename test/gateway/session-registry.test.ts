@@ -2,7 +2,6 @@
 // a heartbeat that keeps its rows fresh (and writes them again if another instance swept them), dead instances
 // swept, its own rows forgotten when it stops, and a database that refuses never failing a call.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -11,13 +10,12 @@ import { StoredSessionRegistry, type RegistryStore, type SessionRegistry } from 
 import { inheritedEnvironment } from '../../src/gateway/process-transport.js';
 import { UpstreamSessions, type Launch } from '../../src/gateway/upstream-sessions.js';
 import { createLogger } from '../../src/log.js';
-import { openStorage, type Storage } from '../../src/storage/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import type { Storage } from '../../src/storage/index.js';
+import { suiteStorage } from '../helpers/database.js';
 import { alive, binOf, until } from '../helpers/reference-servers.js';
 
 describe('the stored session registry', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-session-registry-'));
-  let database: TestDatabase;
+  const store = suiteStorage('session-registry');
   let storage: Storage;
   const registries: StoredSessionRegistry[] = [];
   const silent = createLogger('silent');
@@ -30,8 +28,7 @@ describe('the stored session registry', () => {
   }
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
   });
   beforeEach(async () => {
     // An earlier test's registry would write its sessions again on its next heartbeat.
@@ -40,9 +37,7 @@ describe('the stored session registry', () => {
   });
   after(async () => {
     for (const created of registries) await created.close();
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it('records started sessions with the instance label, removes stopped ones, in the order asked', async () => {

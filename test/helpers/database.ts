@@ -1,8 +1,11 @@
 // The database each test server gets: a fresh SQLite file by default, or, with TEST_DIALECT=postgres, a fresh
 // PostgreSQL database on TEST_DATABASE_URL (dropped afterwards), so the whole suite runs on both.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 
 export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env.TEST_DIALECT === 'postgres' ? 'postgres' : 'sqlite';
 
@@ -27,6 +30,27 @@ export async function createTestDatabase(dir: string, reuse?: TestDatabase): Pro
     return { url: `sqlite:${file}`, file, drop: async () => undefined };
   }
   return createPostgresDatabase();
+}
+
+/**
+ * A storage for one suite, on the dialect under test, in a folder of its own: `open()` in the suite's before hook;
+ * `close()` in its after hook closes the storage, drops the database and removes the folder.
+ */
+export function suiteStorage(name: string): { open(): Promise<Storage>; close(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), `gatehouse-${name}-`));
+  let database: TestDatabase | undefined;
+  let storage: Storage | undefined;
+  return {
+    async open() {
+      database = await createTestDatabase(dir);
+      return (storage = await openStorage(database.url));
+    },
+    async close() {
+      await storage?.close();
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function createPostgresDatabase(): Promise<TestDatabase> {

@@ -1,38 +1,31 @@
 // Per-user secrets for upstream servers: they round-trip, are stored only encrypted (and bound to their row), and
 // values that cannot be a secret are refused before anything is stored.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkSecretValue, ConnectionSecrets, InvalidSecretValue, MAX_SECRET_LENGTH } from '../../src/identity/connection-secrets.js';
 import { deriveKey } from '../../src/keys/secrets.js';
-import { openStorage, type Storage } from '../../src/storage/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import type { Storage } from '../../src/storage/index.js';
+import { suiteStorage } from '../helpers/database.js';
 import { TEST_JWT_SECRET } from '../helpers/gatehouse.js';
 
 const DECLARED = { GITHUB_TOKEN: 'A GitHub token with the repo scope', GITHUB_HOST: 'Your GitHub Enterprise host' };
 
 describe('connection secrets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-connection-secrets-'));
+  const store = suiteStorage('connection-secrets');
   const key = deriveKey(TEST_JWT_SECRET, 'upstream-secrets');
-  let database: TestDatabase;
   let storage: Storage;
   let secrets: ConnectionSecrets;
   let alice: string;
   let bob: string;
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
     secrets = new ConnectionSecrets(storage.upstreamSecrets, key);
     alice = (await storage.users.create({ username: 'alice', passwordHash: 'x' })).id;
     bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   const rawRows = () => storage.db.selectFrom('upstream_secrets').selectAll().execute();

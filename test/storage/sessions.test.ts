@@ -10,21 +10,19 @@ import { Migrator, type Migration } from 'kysely/migration';
 import { openDatabase } from '../../src/storage/database.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { migrations } from '../../src/storage/migrations.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase, suiteStorage } from '../helpers/database.js';
 
 const HOUR = 3_600_000;
 
 describe('sessions repository', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sessions-'));
-  let database: TestDatabase;
+  const store = suiteStorage('sessions');
   let storage: Storage;
   let alice: string;
   let bob: string;
   const now = Date.now();
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
     alice = (await storage.users.create({ username: 'alice', passwordHash: 'x' })).id;
     bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
     const create = (idHash: string, userId: string, createdAt: number, userAgent?: string) =>
@@ -35,9 +33,7 @@ describe('sessions repository', () => {
     await create('b-one', bob, now - 2000, 'Chrome on Windows');
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it("lists a user's sessions in force, most recently seen first, with what was recorded", async () => {

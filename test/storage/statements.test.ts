@@ -7,20 +7,16 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { statement } from '../../src/storage/statements.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestDatabase, suiteStorage } from '../helpers/database.js';
 
 describe('statements', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-statements-'));
-  let database: TestDatabase;
+  const store = suiteStorage('statements');
   let storage: Storage;
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   let builds = 0;

@@ -1,30 +1,23 @@
 // The upstream-secrets repository and the groups remembered from sign-in, on the dialect under test (a SQLite
 // file, or PostgreSQL with TEST_DIALECT=postgres).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openStorage, type Storage } from '../../src/storage/index.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import type { Storage } from '../../src/storage/index.js';
+import { suiteStorage } from '../helpers/database.js';
 
 describe('upstream secrets repository', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-upstream-secrets-'));
-  let database: TestDatabase;
+  const store = suiteStorage('upstream-secrets');
   let storage: Storage;
   let alice: string;
   let bob: string;
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
     alice = (await storage.users.create({ username: 'alice', passwordHash: 'x' })).id;
     bob = (await storage.users.create({ username: 'bob', passwordHash: 'x' })).id;
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it('saves, replaces in place, lists names with their time, and hands back the sealed values', async () => {
@@ -75,18 +68,14 @@ describe('upstream secrets repository', () => {
 });
 
 describe('identity profiles', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-profiles-'));
-  let database: TestDatabase;
+  const store = suiteStorage('profiles');
   let storage: Storage;
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it('remembers the groups named at sign-in, replacing them at the next one', async () => {

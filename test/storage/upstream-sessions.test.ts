@@ -1,13 +1,10 @@
 // The registry of running upstream sessions, on the dialect under test (a SQLite file, or PostgreSQL with
 // TEST_DIALECT=postgres): upserts, heartbeats per instance, forgetting one instance, and sweeping dead ones.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { openStorage, type Storage } from '../../src/storage/index.js';
+import type { Storage } from '../../src/storage/index.js';
 import type { UpstreamSessionRow } from '../../src/storage/upstream-sessions.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { suiteStorage } from '../helpers/database.js';
 
 const row = (overrides: Partial<UpstreamSessionRow>): UpstreamSessionRow => ({
   instanceId: 'instance-a',
@@ -21,21 +18,17 @@ const row = (overrides: Partial<UpstreamSessionRow>): UpstreamSessionRow => ({
 });
 
 describe('upstream sessions repository', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-upstream-sessions-'));
-  let database: TestDatabase;
+  const store = suiteStorage('upstream-sessions');
   let storage: Storage;
 
   before(async () => {
-    database = await createTestDatabase(dir);
-    storage = await openStorage(database.url);
+    storage = await store.open();
   });
   beforeEach(async () => {
     await storage.db.deleteFrom('upstream_sessions').execute();
   });
   after(async () => {
-    await storage.close();
-    await database.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   it('records a session, replaces it in place when it starts again, and lists it with every field', async () => {
