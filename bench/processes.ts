@@ -4,6 +4,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
+/** How the deployment files start Gatehouse (package.json's `start`, which test/deploy.test.ts holds them to). */
+const START = /node ((?:--\S+ )*)(\S+)$/.exec(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts.start)!;
+/** `node` and its flags as deployments run Gatehouse, then the built server: the arguments of startServer. */
+export const GATEHOUSE = [...START[1]!.split(' ').filter(Boolean), START[2]!];
+
 /**
  * Where there are two CPUs or more (and taskset), every server runs on the last one, all its threads with it (V8's
  * garbage collector and compiler work off the main thread), and the load generator keeps the others: each server

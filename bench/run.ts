@@ -17,7 +17,7 @@ import { ADMIN, TEST_JWT_SECRET } from '../test/helpers/gatehouse.js';
 import { mcpRequest, type McpEra } from '../test/helpers/mcp-request.js';
 import { connect } from './claude.js';
 import { measureInTurns, type LoadFigures, type RequestSpec } from './load.js';
-import { startServer, type ServerProcess } from './processes.js';
+import { GATEHOUSE, startServer, type ServerProcess } from './processes.js';
 import { print, row, type Row } from './report.js';
 import { connectionSetups, memoryFigures, soak, tokenExchanges } from './scenarios.js';
 
@@ -71,7 +71,7 @@ async function main() {
   const profile = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const heapProbe = ['--expose-gc', '--require', './bench/heap-probe.cjs'];
   const gatehouse = await startServer(
-    [...profile, ...heapProbe, 'dist/src/server.js'],
+    [...profile, ...heapProbe, ...GATEHOUSE],
     { ...env, BENCH_HEAP_FILE: join(dir, 'heap') },
     port,
     '/healthz',
@@ -86,7 +86,7 @@ async function main() {
     SERVERS_FILE: serversFile,
     TOOLSET: 'none',
   };
-  const gateway = await startServer(['dist/src/server.js'], gatewayEnv, gatewayPort, '/healthz', join(dir, 'gateway.log'));
+  const gateway = await startServer(GATEHOUSE, gatewayEnv, gatewayPort, '/healthz', join(dir, 'gateway.log'));
   let sameRefusal: ServerProcess | undefined;
   const rows: Row[] = [];
   try {
@@ -245,7 +245,7 @@ async function forwardedCalls(gatewayEnv: Record<string, string>, upstreamCall: 
   const started: ServerProcess[] = [];
   try {
     for (const port of [homePort, otherPort])
-      started.push(await startServer(['dist/src/server.js'], { ...shared, INTERNAL_URL: `http://127.0.0.1:${port}` }, port, '/healthz'));
+      started.push(await startServer(GATEHOUSE, { ...shared, INTERNAL_URL: `http://127.0.0.1:${port}` }, port, '/healthz'));
     const [home, other] = started as [ServerProcess, ServerProcess];
     const spec = upstreamCall('/mcp/stdio', (await connect(home.url, new Browser())).accessToken);
     // The first call starts the shared process on the home instance, which takes its lease.
