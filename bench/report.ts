@@ -23,8 +23,8 @@ export function print(rows: Row[]) {
     lines.push([
       r.scenario,
       r.rps ? r.rps.toFixed(0) : '',
-      r.rps ? r.p50.toFixed(1) : '',
-      r.rps ? r.p99.toFixed(1) : '',
+      r.rps ? r.p50.toFixed(2) : '',
+      r.rps ? r.p99.toFixed(2) : '',
       r.bare ? `${((100 * r.rps) / r.bare).toFixed(1)} %` : '',
       r.rssMb?.toFixed(1) ?? '',
       r.target ?? '',

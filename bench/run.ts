@@ -180,7 +180,7 @@ async function main() {
       row('gateway → shared stdio upstream, tools/call (vs direct HTTP)', viaStdio!, { bare: direct!.rps, rssMb: gateway.rssMb(), target: added(viaStdio) }),
     );
     // What the relay adds to one call, without the queue 32 connections build on a saturated core: one call at a
-    // time, where the mean latency is 1/rate, finer than autocannon's whole milliseconds.
+    // time, each timed to the microsecond (bench/load.ts).
     const [directAlone, relayedAlone] = await measureInTurns(
       [
         { url: sdk.url, spec: upstreamCall('/mcp'), expectStatus: 200 },
@@ -252,7 +252,7 @@ async function forwardedCalls(gatewayEnv: Record<string, string>, upstreamCall: 
     const first = await fetch(home.url + spec.path, { method: spec.method, headers: spec.headers, body: spec.body ?? null });
     if (first.status !== 200) throw new Error(`forwarded calls: the first call answered ${first.status}`);
     // One call at a time: what forwarding adds to a call, not the queue a saturated core builds (three processes
-    // share it here). With one connection the mean latency is 1/rate, finer than autocannon's whole milliseconds.
+    // share it here).
     const [local, forwarded] = await measureInTurns(
       [
         { url: home.url, spec, expectStatus: 200 },
@@ -274,9 +274,9 @@ async function forwardedCalls(gatewayEnv: Record<string, string>, upstreamCall: 
   }
 }
 
-/** What one call at a time adds over a reference: at p50 (autocannon's whole milliseconds), and on average (1/rate). */
+/** What one call at a time adds over a reference, at p50 and on average (1/rate). */
 function addedAlone(reference: LoadFigures, measured: LoadFigures): string {
-  return `adds ${(measured.p50 - reference.p50).toFixed(1)} ms at p50, ${(1000 / measured.rps - 1000 / reference.rps).toFixed(2)} ms on average`;
+  return `adds ${(measured.p50 - reference.p50).toFixed(2)} ms at p50, ${(1000 / measured.rps - 1000 / reference.rps).toFixed(2)} ms on average`;
 }
 
 /** Gatehouse's answer to `spec` (status, headers, body), for a bare server to replay. */
