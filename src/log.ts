@@ -45,10 +45,10 @@ let stdout: DestinationStream | undefined;
 
 /**
  * Stdout, written once per turn of the event loop: the lines logged during a turn go out together, in one write
- * made when the turn ends (sync, as pino's own default). Measured on one CPU, a request line costs 2.5 µs so,
- * against 5.3 µs when each line is written asynchronously: every asynchronous write is handed to a thread of the
- * pool, and sonic-boom measures the byte length of everything still pending for each new line. Lines still
- * waiting when the process exits are written then. One for the process, however many loggers write to stdout.
+ * made when the turn ends (sync, as pino's own default). Written asynchronously, each line was handed to a thread
+ * of the pool, and sonic-boom measured the byte length of everything still pending for each new one (README,
+ * Performance). Lines still waiting when the process exits are written then. One for the process, however many
+ * loggers write to stdout.
  */
 function stdoutPerTurn(): DestinationStream {
   if (stdout) return stdout;

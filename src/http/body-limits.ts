@@ -29,7 +29,7 @@ export function boundBodies(maxBytesFor: (path: string) => number | undefined): 
     const maxBytes = maxBytesFor(c.req.path);
     if (maxBytes === undefined || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     // A declared length is checked here, without touching the body: on Node, asking the request for its body builds
-    // a whole web Request and stream, which costs a token exchange more than a tenth of its time.
+    // a whole web Request and stream.
     const declared = c.req.header('transfer-encoding') === undefined ? c.req.header('content-length') : undefined;
     if (declared !== undefined) return Number(declared) > maxBytes ? Promise.resolve(tooLarge(c, maxBytes)) : next();
     let limit = limits.get(maxBytes);
