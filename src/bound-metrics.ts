@@ -72,6 +72,8 @@ export class BoundCounter<Label extends string> extends BoundMetric<Label, Count
     return {
       value: 0,
       inc(by = 1) {
+        // As prom-client: a counter only goes up.
+        if (!(by >= 0)) throw new TypeError(`a counter cannot move by ${by}`);
         this.value += by;
       },
     };
@@ -113,6 +115,7 @@ export class BoundHistogram<Label extends string> extends BoundMetric<Label, His
       sum: 0,
       count: 0,
       observe(value) {
+        if (!Number.isFinite(value)) throw new TypeError(`a histogram cannot observe ${value}`);
         let bucket = 0;
         while (bucket < bounds.length && value > bounds[bucket]!) bucket++;
         this.buckets[bucket]!++;

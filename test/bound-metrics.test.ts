@@ -58,8 +58,15 @@ describe('bound metrics', () => {
     assert.match(await bound.metrics(), /status="401"\} 2/);
   });
 
-  it('refuses label values that do not match its label names', () => {
-    const { ours } = both();
+  it('refuses label values that do not match its label names, a counter going down and a value that is not a number', async () => {
+    const { bound, ours } = both();
     assert.throws(() => ours.counter.series('/mcp'), /demo_requests_total takes 2 label values/);
+    assert.throws(() => ours.counter.series('/mcp', '200').inc(-1), /a counter cannot move by -1/);
+    assert.throws(() => ours.counter.series('/mcp', '200').inc(NaN), /a counter cannot move by NaN/);
+    assert.throws(() => ours.histogram.series('/mcp').observe(NaN), /a histogram cannot observe NaN/);
+    assert.throws(() => ours.histogram.series('/mcp').observe(Infinity), /a histogram cannot observe Infinity/);
+    const scraped = await bound.metrics();
+    assert.match(scraped, /demo_requests_total\{route="\/mcp",status="200"\} 0\n/);
+    assert.match(scraped, /demo_request_duration_seconds_sum\{route="\/mcp"\} 0\n/);
   });
 });
