@@ -83,17 +83,19 @@ async function runOneAtATime(url: string, spec: RequestSpec, options: LoadOption
   return { rps: sorted.length / seconds, p50: at(0.5), p99: at(0.99), unexpected };
 }
 
+/** Sends `spec` (as its setupRequest varies it, as autocannon would) and reads the whole answer. */
 function send(url: string, spec: RequestSpec, agent: Agent): Promise<{ status: number; body: string }> {
+  const { method, path, headers, body } = spec.setupRequest ? spec.setupRequest({ ...spec } as autocannon.Request) : spec;
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(new URL(spec.path, url), { method: spec.method, headers: spec.headers, agent }, (response) => {
-      let body = '';
+    const outgoing = httpRequest(new URL(path!, url), { method, headers, agent }, (response) => {
+      let answer = '';
       response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('data', (chunk: string) => (answer += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: answer }));
       response.on('error', reject);
     });
     outgoing.on('error', reject);
-    outgoing.end(spec.body);
+    outgoing.end(body);
   });
 }
 
